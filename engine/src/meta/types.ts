@@ -136,8 +136,8 @@ export interface FormDef {
   /** The field shown when a record is referenced (relation pickers, titles). */
   titleField?: string;
   layout?: unknown;
-  /** Extra facts a pack or a later feature keeps with the form. */
-  [k: string]: unknown;
+  /** Facts a pack or a later feature keeps with the form (free-form, not interpreted by the engine core). */
+  ext?: Record<string, unknown>;
 }
 
 export type MetaKind = 'forms' | 'workflows' | 'reports' | 'dashboards' | 'roles';

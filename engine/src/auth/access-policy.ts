@@ -1,0 +1,29 @@
+/**
+ * The permission hook the record layer asks before every read and write. The identity issue
+ * fills it from role documents; until then every signed-in user acts with full access.
+ */
+import type { Actor } from './actor.js';
+import type { CompiledForm } from '../store/compiled-form.js';
+import type { JsonLogic } from '../meta/types.js';
+
+export type RecordAction = 'create' | 'read' | 'update' | 'delete' | 'export' | 'import';
+
+export interface FieldAccess {
+  /** Keys the actor may see; null: all. */
+  visible: Set<string> | null;
+  /** Keys the actor may see but not write. */
+  readOnly: Set<string>;
+}
+
+export interface AccessPolicy {
+  can(actor: Actor, form: CompiledForm, action: RecordAction): boolean | Promise<boolean>;
+  /** Row condition ANDed into every query for this action; null: all rows. */
+  rowScope(actor: Actor, form: CompiledForm, action: RecordAction): JsonLogic | null | Promise<JsonLogic | null>;
+  fields(actor: Actor, form: CompiledForm): FieldAccess | Promise<FieldAccess>;
+}
+
+export const OPEN_POLICY: AccessPolicy = {
+  can: () => true,
+  rowScope: () => null,
+  fields: () => ({ visible: null, readOnly: new Set() }),
+};

@@ -1,0 +1,149 @@
+/**
+ * The `formwork` command (API.md): serve, pack install, backup, restore, user add.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { createEngine, type Engine } from './app.js';
+import { createHttpApp, REPO_ROOT } from './http/server.js';
+import { installPack, readPackFolder } from './packs/install.js';
+import { backupDatabase, restoreDatabase } from './store/backup.js';
+import { safeUrl } from './store/connection.js';
+import { isAppError } from './errors.js';
+
+const USAGE = `Usage: formwork <command>
+
+  serve [--port N] [--host H] [--db URL] [--demo]
+  pack install PATH [--db URL]
+  backup --out FILE [--db URL]
+  restore FILE [--db URL]
+  user add NAME --role ROLE [--password P] [--db URL]
+
+--db / DATABASE_URL: sqlite:PATH (default sqlite:./data/formwork.db) or postgres://…`;
+
+function dbUrl(flag?: string): string {
+  return flag || process.env.DATABASE_URL || 'sqlite:./data/formwork.db';
+}
+
+async function serve(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, demo: { type: 'boolean' } },
+  });
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
+  const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  const admin = await engine.users.ensureAdmin(process.env.FORMWORK_ADMIN_USER || 'admin', process.env.FORMWORK_ADMIN_PASSWORD);
+  if (admin.created && admin.password) {
+    process.stdout.write(`Created administrator '${process.env.FORMWORK_ADMIN_USER || 'admin'}' with password: ${admin.password}\n(shown once; set FORMWORK_ADMIN_PASSWORD to choose it)\n`);
+  }
+  if (values.demo) await loadDemo(engine);
+  const app = createHttpApp(engine);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  process.stdout.write(`Formwork listening on http://${shownHost}:${addr.port}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections?.();
+    await engine.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** --demo: the dealership pack if it is not installed, and its demo data if there are no records. */
+async function loadDemo(engine: Engine) {
+  const dir = path.join(REPO_ROOT, 'templates', 'dealership');
+  const installed = await engine.db.knex('fw_packs').where({ name: 'dealership' }).first();
+  if (!installed) {
+    const r = await installPack(engine.db, engine.docs, readPackFolder(dir));
+    process.stdout.write(`Installed the dealership pack (${r.installed.length} documents)\n`);
+  }
+  const demo = path.join(dir, 'demo', 'index.js');
+  if (fs.existsSync(demo)) {
+    const mod = await import(demo);
+    const n = await mod.loadDemoData?.(engine);
+    if (n) process.stdout.write(`Loaded demo data (${n} records)\n`);
+  }
+}
+
+async function pack(args: string[]) {
+  const [sub, target, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { db: { type: 'string' } } });
+  if (sub !== 'install' || !target) throw new Error('usage: formwork pack install PATH');
+  const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  try {
+    const r = await installPack(engine.db, engine.docs, readPackFolder(path.resolve(target)));
+    for (const d of r.installed) process.stdout.write(`published ${d.kind}/${d.key} revision ${d.revision}\n`);
+    for (const d of r.unchanged) process.stdout.write(`unchanged ${d.kind}/${d.key}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function user(args: string[]) {
+  const [sub, name, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { role: { type: 'string', multiple: true }, password: { type: 'string' }, db: { type: 'string' } } });
+  if (sub !== 'add' || !name || !values.role?.length) throw new Error('usage: formwork user add NAME --role ROLE [--password P]');
+  const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  try {
+    const password = values.password ?? (await import('./auth/passwords.js')).randomPassword();
+    const u = await engine.users.create({ username: name, password, roles: values.role.flatMap((r) => r.split(',')) });
+    process.stdout.write(`Created user ${u.username} (id ${u.id}, roles ${u.roles.join(',')})${values.password ? '' : ` with password: ${password}`}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function backup(args: string[]) {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' }, db: { type: 'string' } } });
+  if (!values.out) throw new Error('usage: formwork backup --out FILE');
+  const r = await backupDatabase(dbUrl(values.db), path.resolve(values.out));
+  process.stdout.write(`Backed up ${safeUrl(dbUrl(values.db))} to ${r.file} (${r.bytes} bytes)\n`);
+}
+
+async function restore(args: string[]) {
+  const { values, positionals } = parseArgs({ args, options: { db: { type: 'string' } }, allowPositionals: true });
+  if (!positionals[0]) throw new Error('usage: formwork restore FILE');
+  const r = await restoreDatabase(dbUrl(values.db), path.resolve(positionals[0]));
+  process.stdout.write(`Restored ${safeUrl(dbUrl(values.db))} from ${positionals[0]}${r.previous ? ` (the previous database was kept as ${r.previous})` : ''}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case 'serve': return serve(args);
+    case 'pack': return pack(args);
+    case 'user': return user(args);
+    case 'backup': return backup(args);
+    case 'restore': return restore(args);
+    case undefined: case 'help': case '--help': case '-h':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      throw new Error(`unknown command '${cmd}'\n\n${USAGE}`);
+  }
+}
+
+export function runCli(argv: string[]): void {
+  main(argv).catch((e) => {
+    if (isAppError(e)) {
+      process.stderr.write(`formwork: ${e.text.en}${e.fields ? '\n' + JSON.stringify(e.toBody('en').error.fields, null, 2) : ''}${e.details ? '\n' + JSON.stringify(e.details, null, 2) : ''}\n`);
+    } else {
+      process.stderr.write(`formwork: ${(e as Error)?.message ?? e}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,821 @@
+/**
+ * The OpenAPI 3.1 document of the whole HTTP API (../../../shared/API.md), generated from the
+ * published forms.
+ *
+ * Pure and deterministic: the same forms and options give the same document (forms are sorted
+ * by key, fields keep their form order), with no clock, randomness or I/O, so the caller can
+ * cache it per metadata version (and per role, when `visibleFields` narrows it).
+ *
+ * Schemas are JSON Schema 2020-12 (the OpenAPI 3.1 dialect): a value that may be null is
+ * `type: [T, 'null']`. Field value schemas come from the field-type registry
+ * (meta/field-types.ts), so the document agrees with validation by construction.
+ *
+ * Component names:
+ * - per form `<P>Record` (a record as read), `<P>Input` (create body), `<P>Patch` (update body),
+ *   `<P>List` (a page of records), where `<P>` is `formComponentName(key)`;
+ * - fixed names (`Error`, `User`, `RecordObject`, …) never end in Record/Input/Patch/List, and
+ *   `formComponentName` is injective, so no two components can collide.
+ */
+import { HTTP_STATUS, type ErrorCode } from '../errors.js';
+import { fieldTypeSpec, isComputed, type JsonSchema } from '../meta/field-types.js';
+import { FIELD_TYPES, KEY_PATTERN, META_KINDS, type FieldDef, type FormDef, type Label } from '../meta/types.js';
+
+export type DocLang = 'zh-CN' | 'en';
+
+export interface OpenApiOptions {
+  /** `info.version` (the engine version, or engine version + metadata version). */
+  version: string;
+  /** `info.title`; default "Formwork API". */
+  title?: string;
+  /** `servers[0].url`, e.g. `https://crm.example.com` (paths already start with `/api`). */
+  serverUrl?: string;
+  /** Language of titles and descriptions. Default: zh-CN with en in parentheses. */
+  lang?: DocLang;
+  /**
+   * The top-level fields of a form to document (a permission layer narrows them per role).
+   * Default: the live fields. Soft-deleted fields are dropped whatever the hook returns.
+   */
+  visibleFields?: (form: FormDef) => FieldDef[];
+}
+
+/** An OpenAPI 3.1 document, as plain JSON. */
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description?: string };
+  servers?: { url: string; description?: string }[];
+  security: Record<string, string[]>[];
+  tags: { name: string; description?: string; 'x-displayName'?: string }[];
+  paths: Record<string, Record<string, unknown>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    responses: Record<string, unknown>;
+    parameters: Record<string, unknown>;
+    securitySchemes: Record<string, unknown>;
+  };
+}
+
+/** The error codes of API.md, in its order. */
+export const ERROR_CODES = Object.keys(HTTP_STATUS) as ErrorCode[];
+
+/** The security scheme's name in `components.securitySchemes`. */
+export const BEARER_SCHEME = 'bearerAuth';
+
+/**
+ * The component-name stem of a form key: PascalCase, `_x` → `X` (a lowercase letter after an
+ * underscore), any other underscore kept. Injective over keys (`a_b` → `AB`, `a__b` → `A_B`,
+ * `a_1` → `A_1`) and always matches `^[a-zA-Z0-9._-]+$`.
+ */
+export function formComponentName(formKey: string): string {
+  let out = '';
+  for (let i = 0; i < formKey.length; i++) {
+    const c = formKey[i]!;
+    const next = formKey[i + 1];
+    if (i === 0) out += c.toUpperCase();
+    else if (c === '_' && next !== undefined && next >= 'a' && next <= 'z') {
+      out += next.toUpperCase();
+      i++;
+    } else out += /[A-Za-z0-9_]/.test(c) ? c : '_';
+  }
+  return out || '_';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small builders
+
+const SCHEMA_REF = '#/components/schemas/';
+const ref = (name: string): JsonSchema => ({ $ref: SCHEMA_REF + name });
+const paramRef = (name: string) => ({ $ref: '#/components/parameters/' + name });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const str = (extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...extra });
+const int = (extra: JsonSchema = {}): JsonSchema => ({ type: 'integer', ...extra });
+const arr = (items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({ type: 'array', items, ...extra });
+const obj = (properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object',
+  ...(required.length ? { required } : {}),
+  properties,
+  ...extra,
+});
+
+/** Add `null` to a schema's allowed values. */
+function nullable(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  const t = out.type;
+  if (typeof t === 'string') out.type = t === 'null' ? t : [t, 'null'];
+  else if (Array.isArray(t) && !t.includes('null')) out.type = [...t, 'null'];
+  else if (t === undefined && !('enum' in out) && !('const' in out)) return { anyOf: [schema, { type: 'null' }] };
+  if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  return out;
+}
+
+type ErrorResponseName =
+  | 'BadRequest' | 'Unauthenticated' | 'Forbidden' | 'NotFound' | 'Conflict'
+  | 'PayloadTooLarge' | 'Validation' | 'RateLimited' | 'Internal';
+
+const ERROR_RESPONSES: Record<ErrorResponseName, { status: number; codes: ErrorCode[]; zh: string; en: string }> = {
+  BadRequest: { status: 400, codes: ['bad_request'], zh: '请求有误（JSON 格式、未知的筛选运算符或字段、查询参数）', en: 'Malformed request (JSON, unknown filter operator or field, bad query parameter)' },
+  Unauthenticated: { status: 401, codes: ['unauthenticated'], zh: '未登录或令牌无效', en: 'Missing or invalid token' },
+  Forbidden: { status: 403, codes: ['forbidden'], zh: '没有权限', en: 'Not allowed' },
+  NotFound: { status: 404, codes: ['not_found'], zh: '不存在', en: 'Not found' },
+  Conflict: { status: 409, codes: ['conflict', 'data_loss'], zh: '冲突（`_version` 过期、任务已不在待办、唯一值已被占用）；`data_loss`：发布会丢失数据且未确认', en: 'Conflict (stale `_version`, task no longer open, unique value taken); `data_loss`: a publish would lose data and was not confirmed' },
+  PayloadTooLarge: { status: 413, codes: ['payload_too_large'], zh: '请求体过大', en: 'Payload too large' },
+  Validation: { status: 422, codes: ['validation'], zh: '校验未通过，`fields` 按字段列出原因', en: 'Validation failed; `fields` lists the messages by field' },
+  RateLimited: { status: 429, codes: ['rate_limited'], zh: '请求过于频繁', en: 'Too many requests' },
+  Internal: { status: 500, codes: ['internal'], zh: '服务器内部错误', en: 'Internal error' },
+};
+
+interface OpSpec {
+  tag: string;
+  id: string;
+  summary: [zh: string, en: string];
+  description?: string;
+  /** Default true: the global bearer scheme applies. */
+  auth?: boolean;
+  parameters?: unknown[];
+  body?: { content: Record<string, unknown>; required?: boolean; description?: string };
+  responses: Record<string, unknown>;
+  /** Error responses beyond the ones every operation has (401/403 when authenticated, 429, 500). */
+  errors?: ErrorResponseName[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The OpenAPI 3.1 document of the whole API, with concrete paths and schemas for `forms`. */
+export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDocument {
+  const lang = opts.lang;
+  const t = (zh: string, en: string): string => (lang === 'zh-CN' ? zh : lang === 'en' ? en : zh === en ? zh : `${zh} (${en})`);
+  const label = (l: Label | undefined): string => {
+    if (l == null) return '';
+    if (typeof l === 'string') return l;
+    const zh = l['zh-CN'];
+    const en = l.en;
+    if (lang === 'zh-CN') return zh ?? en ?? '';
+    if (lang === 'en') return en ?? zh ?? '';
+    if (zh && en && zh !== en) return `${zh} (${en})`;
+    return zh ?? en ?? '';
+  };
+
+  const schemas: Record<string, JsonSchema> = {};
+  const addSchema = (name: string, schema: JsonSchema) => {
+    if (name in schemas) throw new Error(`OpenAPI: component name ${name} used twice`);
+    schemas[name] = schema;
+  };
+  const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Set<string>();
+
+  const op = (s: OpSpec) => {
+    if (operationIds.has(s.id)) throw new Error(`OpenAPI: operationId ${s.id} used twice`);
+    operationIds.add(s.id);
+    const auth = s.auth !== false;
+    const names = new Set<ErrorResponseName>(s.errors ?? []);
+    if (auth) names.add('Unauthenticated').add('Forbidden');
+    names.add('RateLimited').add('Internal');
+    const responses: Record<string, unknown> = { ...s.responses };
+    for (const n of Object.keys(ERROR_RESPONSES) as ErrorResponseName[]) {
+      if (names.has(n)) responses[String(ERROR_RESPONSES[n].status)] = { $ref: '#/components/responses/' + n };
+    }
+    return {
+      tags: [s.tag],
+      summary: t(...s.summary),
+      ...(s.description ? { description: s.description } : {}),
+      operationId: s.id,
+      ...(s.parameters?.length ? { parameters: s.parameters } : {}),
+      ...(s.body ? { requestBody: { required: s.body.required ?? true, content: s.body.content, ...(s.body.description ? { description: s.body.description } : {}) } } : {}),
+      responses,
+      ...(auth ? {} : { security: [] }),
+    };
+  };
+  const path = (p: string, item: Record<string, unknown>) => {
+    if (p in paths) throw new Error(`OpenAPI: path ${p} defined twice`);
+    paths[p] = item;
+  };
+  const ok = (description: string, schema?: JsonSchema) => ({ description, ...(schema ? { content: json(schema) } : {}) });
+
+  const sortedForms = [...forms].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const formKeys = sortedForms.map((f) => f.key);
+  const shownFields = (form: FormDef): FieldDef[] =>
+    (opts.visibleFields ? opts.visibleFields(form) : form.fields).filter((f) => !f.deleted);
+
+  // ----- fixed schemas ------------------------------------------------------------------------
+  addSchema('Error', obj(
+    {
+      error: obj(
+        {
+          code: str({ enum: [...ERROR_CODES], description: t('错误码', 'Error code') }),
+          message: str({ description: t('按 Accept-Language 给出的说明', 'Message in the language of Accept-Language') }),
+          fields: {
+            type: 'object',
+            description: t('字段键 → 该字段的错误信息（校验错误）', 'Field key → messages for that field (validation errors)'),
+            additionalProperties: arr(str()),
+          },
+          details: { description: t('附加信息（例如会丢失数据的步骤）', 'Extra facts (such as the steps that would lose data)') },
+        },
+        ['code', 'message'],
+      ),
+    },
+    ['error'],
+    { title: t('错误', 'Error'), description: t('所有错误的格式；不含堆栈', 'Every error has this shape; no stack trace') },
+  ));
+  addSchema('Label', {
+    title: t('标签', 'Label'),
+    description: t('字符串，或 zh-CN/en 两种语言', 'A string, or a zh-CN/en pair'),
+    anyOf: [str(), { type: 'object', properties: { 'zh-CN': str(), en: str() }, additionalProperties: false }],
+  });
+  addSchema('Health', obj({ status: { const: 'ok' } }, ['status']));
+  addSchema('User', obj(
+    {
+      id: int({ minimum: 1 }),
+      username: str(),
+      displayName: str(),
+      roles: arr(str({ pattern: KEY_PATTERN }), { description: t('角色键', 'Role keys') }),
+      department: { type: ['integer', 'string', 'null'], description: t('部门', 'Department') },
+      disabled: { type: 'boolean' },
+    },
+    ['id', 'username', 'displayName', 'roles'],
+    { title: t('用户', 'User'), description: t('不含任何密钥', 'Never carries a secret') },
+  ));
+  addSchema('UserCreate', obj(
+    {
+      username: str({ minLength: 1 }),
+      password: str({ minLength: 1, writeOnly: true }),
+      displayName: str(),
+      roles: arr(str({ pattern: KEY_PATTERN })),
+      department: { type: ['integer', 'string', 'null'] },
+    },
+    ['username', 'password', 'displayName', 'roles'],
+  ));
+  addSchema('UserUpdate', obj({
+    roles: arr(str({ pattern: KEY_PATTERN })),
+    department: { type: ['integer', 'string', 'null'] },
+    disabled: { type: 'boolean' },
+  }));
+  addSchema('LoginRequest', obj({ username: str(), password: str({ writeOnly: true }) }, ['username', 'password']));
+  addSchema('LoginResponse', obj({ token: str({ description: t('放在 Authorization: Bearer 中', 'Send as Authorization: Bearer') }), user: ref('User') }, ['token', 'user']));
+  addSchema('MetaSummary', obj(
+    { key: str({ pattern: KEY_PATTERN }), label: ref('Label'), module: { type: ['string', 'null'] }, revision: { type: ['integer', 'null'], description: t('已发布的版本号', 'Published revision') }, status: str() },
+    ['key', 'label', 'module', 'revision', 'status'],
+  ));
+  addSchema('FieldDocument', obj(
+    {
+      id: str({ description: t('不可变的标识，新字段可省略', 'Immutable identity; a new field may omit it') }),
+      key: str({ pattern: KEY_PATTERN }),
+      type: str({ enum: [...FIELD_TYPES] }),
+      label: ref('Label'),
+      required: { type: 'boolean' },
+      help: ref('Label'),
+      options: arr(obj({ key: str({ pattern: KEY_PATTERN }), label: ref('Label'), color: str() }, ['key', 'label'])),
+      formula: { description: t('计算值（json-logic）', 'A computed value (json-logic)') },
+      fields: arr(ref('FieldDocument'), { description: t('子表的字段', 'The fields of a subtable') }),
+      deleted: { type: 'boolean' },
+    },
+    ['key', 'type', 'label'],
+    { title: t('字段定义', 'Field definition'), description: t('更多属性见 engine/src/meta/types.ts 的 FieldDef', 'More properties: FieldDef in engine/src/meta/types.ts') },
+  ));
+  addSchema('FormDocument', obj(
+    { key: str({ pattern: KEY_PATTERN }), label: ref('Label'), module: str(), description: ref('Label'), fields: arr(ref('FieldDocument')), titleField: str() },
+    ['key', 'label', 'fields'],
+    { title: t('表单定义', 'Form document') },
+  ));
+  addSchema('MetaDocument', obj(
+    { key: str({ pattern: KEY_PATTERN }), label: ref('Label'), module: str() },
+    ['key'],
+    { title: t('元数据文档', 'Metadata document'), description: t('表单、流程、报表、仪表板或角色的文档；由元模式校验', 'A form, workflow, report, dashboard or role document, checked by its metaschema') },
+  ));
+  addSchema('PlanStep', obj({ op: str(), field: { type: ['string', 'null'] }, destructive: { type: 'boolean' } }, ['op', 'destructive']));
+  addSchema('Plan', obj({ steps: arr(ref('PlanStep')) }, ['steps']));
+  addSchema('PublishRequest', obj({ confirmDataLoss: { type: 'boolean', description: t('确认执行会丢失数据的步骤', 'Confirm steps that lose data') } }));
+  addSchema('PublishResult', obj({ revision: int({ minimum: 1 }), steps: arr(ref('PlanStep')) }, ['revision', 'steps']));
+  addSchema('MetaRevision', obj({ revision: int({ minimum: 1 }) }, ['revision'], { description: t('一个已发布的版本', 'One published revision') }));
+
+  const systemProps = (): Record<string, JsonSchema> => ({
+    id: int({ minimum: 1, readOnly: true, description: t('记录 id', 'Record id') }),
+    _version: int({ minimum: 1, readOnly: true, description: t('版本号；更新时带回（乐观锁）', 'Version; send it back when updating (optimistic lock)') }),
+    _createdAt: str({ format: 'date-time', readOnly: true }),
+    _updatedAt: str({ format: 'date-time', readOnly: true }),
+    _createdBy: { type: ['integer', 'null'], readOnly: true, description: t('创建人（用户 id）', 'Creator (user id)') },
+    _owner: { type: ['integer', 'null'], readOnly: true, description: t('负责人（用户 id）', 'Owner (user id)') },
+  });
+  const SYSTEM_REQUIRED = ['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner'];
+  const VERSION_PROP = int({ minimum: 1, description: t('读取时的 `_version`；过期时返回 conflict', 'The `_version` read; `conflict` when stale') });
+
+  addSchema('RecordObject', obj(systemProps(), SYSTEM_REQUIRED, {
+    title: t('记录', 'Record'),
+    description: t('字段按键给出，另有系统属性；调用者无权查看的字段不出现', 'Fields by key plus system properties; a field the caller may not see is absent'),
+    additionalProperties: true,
+  }));
+  addSchema('RecordValues', { type: 'object', description: t('字段键 → 值', 'Field key → value'), additionalProperties: true });
+  addSchema('RecordChanges', obj({ _version: VERSION_PROP }, ['_version'], { description: t('改动的字段和 `_version`', 'The changed fields and `_version`'), additionalProperties: true }));
+  const pageOf = (items: JsonSchema, title?: string): JsonSchema => obj(
+    { items: arr(items), total: int({ minimum: 0 }), page: int({ minimum: 1 }), pageSize: int({ minimum: 1, maximum: 500 }) },
+    ['items', 'total', 'page', 'pageSize'],
+    title ? { title } : {},
+  );
+  addSchema('RecordPage', pageOf(ref('RecordObject')));
+  addSchema('HistoryEntry', obj(
+    {
+      at: str({ format: 'date-time' }),
+      by: { type: ['integer', 'null'], description: t('操作人（用户 id）', 'Actor (user id)') },
+      action: str({ examples: ['create', 'update', 'delete'] }),
+      changes: {
+        type: 'object',
+        description: t('字段键 → [旧值, 新值]', 'Field key → [old, new]'),
+        additionalProperties: { type: 'array', minItems: 2, maxItems: 2 },
+      },
+    },
+    ['at', 'by', 'action', 'changes'],
+  ));
+  addSchema('ImportResult', { type: 'object', description: t('导入结果', 'What the import did'), additionalProperties: true });
+  addSchema('Task', obj(
+    {
+      id: int({ minimum: 1 }), title: str(), workflow: str(), node: str(), form: str(), recordId: int({ minimum: 1 }),
+      assignee: { type: ['integer', 'null'], description: t('处理人（用户 id）', 'Assignee (user id)') },
+      status: str({ examples: ['open', 'done'] }),
+      createdAt: str({ format: 'date-time' }),
+      dueAt: { type: ['string', 'null'], format: 'date-time' },
+      actions: arr(str(), { description: t('可执行的动作，如 approve、reject、return、transfer', 'Actions available: approve, reject, return, transfer, …') }),
+    },
+    ['id', 'title', 'workflow', 'node', 'form', 'recordId', 'assignee', 'status', 'createdAt', 'dueAt', 'actions'],
+    { title: t('待办任务', 'Task') },
+  ));
+  addSchema('TaskPage', obj({ items: arr(ref('Task')) }, ['items']));
+  addSchema('TaskCompletion', obj(
+    {
+      action: str({ description: t('任务 `actions` 之一', "One of the task's `actions`") }),
+      comment: str(),
+      to: { type: ['integer', 'null'], description: t('转交或退回的目标', 'Target of a transfer or return') },
+      fields: { type: 'object', description: t('随任务提交的字段值', 'Field values submitted with the task'), additionalProperties: true },
+    },
+    ['action'],
+  ));
+  addSchema('WorkflowInstance', obj(
+    {
+      id: int({ minimum: 1 }),
+      workflow: str(),
+      revision: int({ minimum: 1 }),
+      status: str({ enum: ['running', 'completed', 'rejected', 'cancelled'] }),
+      current: arr(str(), { description: t('当前所在节点', 'The nodes it is at') }),
+      history: arr(obj(
+        { at: str({ format: 'date-time' }), node: str(), actor: { type: ['integer', 'null'] }, action: str(), comment: { type: ['string', 'null'] } },
+        ['at', 'node', 'actor', 'action'],
+      )),
+    },
+    ['id', 'workflow', 'revision', 'status', 'current', 'history'],
+    { title: t('流程实例', 'Workflow instance') },
+  ));
+  addSchema('TaskCompletionResult', obj({ task: ref('Task'), instance: ref('WorkflowInstance') }, ['task', 'instance']));
+  addSchema('RecordWorkflow', obj({ instances: arr(ref('WorkflowInstance')) }, ['instances']));
+  addSchema('ActionResult', obj({ instance: ref('WorkflowInstance') }, [], { additionalProperties: true }));
+  addSchema('Notification', obj(
+    { id: int({ minimum: 1 }), title: str(), body: str(), at: str({ format: 'date-time' }), read: { type: 'boolean' }, link: { type: ['string', 'null'] } },
+    ['id', 'title', 'body', 'at', 'read', 'link'],
+  ));
+  addSchema('NotificationPage', obj({ items: arr(ref('Notification')) }, ['items']));
+  addSchema('ReportRunRequest', obj({ params: { type: 'object', additionalProperties: true } }));
+  addSchema('ReportResult', obj(
+    {
+      columns: arr(obj({ key: str(), label: ref('Label'), type: str() }, ['key', 'label', 'type'])),
+      rows: arr({ type: 'object', description: t('列键 → 值', 'Column key → value'), additionalProperties: true }),
+    },
+    ['columns', 'rows'],
+  ));
+  addSchema('Dashboard', obj({ key: str(), label: ref('Label'), layout: {}, widgets: arr({ type: 'object' }) }, ['key'], { additionalProperties: true }));
+  addSchema('PackManifest', obj(
+    { name: str(), version: str(), engine: str(), label: ref('Label'), description: ref('Label'), modules: arr(str()) },
+    ['name', 'version'],
+  ));
+  addSchema('PackBundle', obj(
+    {
+      manifest: ref('PackManifest'),
+      documents: arr(obj({ kind: str({ enum: [...META_KINDS] }), key: str({ pattern: KEY_PATTERN }), doc: ref('MetaDocument') }, ['kind', 'key', 'doc'])),
+    },
+    ['manifest', 'documents'],
+    { title: t('模板包', 'Pack bundle') },
+  ));
+  addSchema('PackSummary', obj({ name: str(), version: str(), installedAt: str({ format: 'date-time' }) }, ['name', 'version', 'installedAt']));
+  addSchema('PackInstallResult', obj({ installed: arr({}), conflicts: arr({}) }, ['installed', 'conflicts']));
+  addSchema('PackUpgradeResult', obj(
+    { merged: arr({}), conflicts: arr(obj({ document: str(), path: str(), ours: {}, theirs: {} }, ['document', 'path'])) },
+    ['merged', 'conflicts'],
+  ));
+
+  // ----- parameters ---------------------------------------------------------------------------
+  const parameters: Record<string, unknown> = {
+    Kind: { name: 'kind', in: 'path', required: true, description: t('元数据种类', 'Metadata kind'), schema: str({ enum: [...META_KINDS] }) },
+    MetaKey: { name: 'key', in: 'path', required: true, schema: str({ pattern: KEY_PATTERN }) },
+    FormKey: {
+      name: 'form', in: 'path', required: true, description: t('表单键', 'Form key'),
+      schema: str(formKeys.length ? { enum: formKeys } : { pattern: KEY_PATTERN }),
+    },
+    RecordId: { name: 'id', in: 'path', required: true, description: t('记录 id', 'Record id'), schema: int({ minimum: 1 }) },
+    UserId: { name: 'id', in: 'path', required: true, schema: int({ minimum: 1 }) },
+    TaskId: { name: 'id', in: 'path', required: true, schema: int({ minimum: 1 }) },
+    ReportKey: { name: 'key', in: 'path', required: true, schema: str({ pattern: KEY_PATTERN }) },
+    DashboardKey: { name: 'key', in: 'path', required: true, schema: str({ pattern: KEY_PATTERN }) },
+    ActionKey: { name: 'action', in: 'path', required: true, description: t('手动流程（记录上的按钮）', 'A manual workflow (a button on the record)'), schema: str({ pattern: KEY_PATTERN }) },
+    Draft: { name: 'draft', in: 'query', required: false, description: t('`1`：返回草稿', '`1`: the draft'), schema: str({ enum: ['1'] }) },
+    Filter: {
+      name: 'filter', in: 'query', required: false,
+      description: t('按字段键写的 json-logic（URL 编码），如 {"==":[{"var":"status"},"open"]}；未知字段或运算符返回 bad_request', 'json-logic over field keys (URL-encoded), e.g. {"==":[{"var":"status"},"open"]}; an unknown field or operator is bad_request'),
+      schema: str(),
+    },
+    Sort: { name: 'sort', in: 'query', required: false, description: t('逗号分隔的字段键，`-` 表示降序', 'Comma-separated field keys, `-` for descending'), schema: str({ examples: ['-_createdAt'] }) },
+    Page: { name: 'page', in: 'query', required: false, schema: int({ minimum: 1, default: 1 }) },
+    PageSize: { name: 'pageSize', in: 'query', required: false, schema: int({ minimum: 1, maximum: 500 }) },
+    Q: { name: 'q', in: 'query', required: false, description: t('搜索表单的文本字段', "Searches the form's text fields"), schema: str() },
+    ExportFormat: { name: 'format', in: 'query', required: false, schema: str({ enum: ['csv', 'xlsx'], default: 'csv' }) },
+    TaskStatus: { name: 'status', in: 'query', required: false, schema: str({ enum: ['open', 'done'] }) },
+    Modules: { name: 'modules', in: 'query', required: false, description: t('逗号分隔的模块', 'Comma-separated modules'), schema: str() },
+  };
+
+  // ----- responses ----------------------------------------------------------------------------
+  const responses: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(ERROR_RESPONSES)) {
+    responses[name] = {
+      description: t(r.zh, r.en) + ' — ' + r.codes.map((c) => '`' + c + '`').join(', '),
+      content: {
+        'application/json': {
+          schema: ref('Error'),
+          example: { error: { code: r.codes[0], message: t(r.zh, r.en).split(/[（(]/)[0]!.trim(), ...(r.codes[0] === 'validation' ? { fields: { field_key: ['…'] } } : {}) } },
+        },
+      },
+    };
+  }
+
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const fileContent = {
+    'text/csv': { schema: str() },
+    [XLSX]: { schema: str({ format: 'binary', contentMediaType: XLSX }) },
+  };
+  const listParams = [paramRef('Filter'), paramRef('Sort'), paramRef('Page'), paramRef('PageSize'), paramRef('Q')];
+
+  // ----- session, users, metadata -------------------------------------------------------------
+  path('/api/health', {
+    get: op({ tag: 'system', id: 'getHealth', summary: ['健康检查', 'Health check'], auth: false, responses: { 200: ok('OK', ref('Health')) } }),
+  });
+  path('/api/auth/login', {
+    post: op({
+      tag: 'auth', id: 'login', summary: ['登录', 'Log in'], auth: false,
+      body: { content: json(ref('LoginRequest')) },
+      responses: { 200: ok(t('令牌和用户', 'The token and the user'), ref('LoginResponse')) },
+      errors: ['BadRequest', 'Unauthenticated', 'Validation'],
+    }),
+  });
+  path('/api/auth/me', {
+    get: op({ tag: 'auth', id: 'getMe', summary: ['当前用户', 'The current user'], responses: { 200: ok(t('当前用户', 'The current user'), ref('User')) } }),
+  });
+  path('/api/auth/logout', {
+    post: op({ tag: 'auth', id: 'logout', summary: ['退出登录（令牌失效）', 'Log out (revokes the token)'], responses: { 204: ok(t('已退出', 'Logged out')) } }),
+  });
+  path('/api/users', {
+    get: op({ tag: 'users', id: 'listUsers', summary: ['用户列表', 'List users'], responses: { 200: ok(t('用户', 'Users'), arr(ref('User'))) } }),
+    post: op({
+      tag: 'users', id: 'createUser', summary: ['新建用户（仅管理员）', 'Create a user (administrators only)'],
+      body: { content: json(ref('UserCreate')) },
+      responses: { 201: ok(t('新用户', 'The user'), ref('User')) },
+      errors: ['BadRequest', 'Conflict', 'Validation'],
+    }),
+  });
+  path('/api/users/{id}', {
+    parameters: [paramRef('UserId')],
+    patch: op({
+      tag: 'users', id: 'updateUser', summary: ['修改用户（角色、部门、停用）', 'Update a user (roles, department, disabled)'],
+      body: { content: json(ref('UserUpdate')) },
+      responses: { 200: ok(t('用户', 'The user'), ref('User')) },
+      errors: ['BadRequest', 'NotFound', 'Validation'],
+    }),
+  });
+
+  const metaDoc: JsonSchema = { anyOf: [ref('FormDocument'), ref('MetaDocument')] };
+  path('/api/meta/{kind}', {
+    parameters: [paramRef('Kind')],
+    get: op({ tag: 'meta', id: 'listMeta', summary: ['列出某种元数据', 'List the documents of a kind'], responses: { 200: ok(t('文档摘要', 'Document summaries'), arr(ref('MetaSummary'))) }, errors: ['BadRequest'] }),
+  });
+  path('/api/meta/{kind}/{key}', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey')],
+    get: op({
+      tag: 'meta', id: 'getMeta', summary: ['已发布的文档（`?draft=1` 取草稿）', 'The published document (`?draft=1`: the draft)'],
+      parameters: [paramRef('Draft')],
+      responses: { 200: ok(t('文档', 'The document'), metaDoc) },
+      errors: ['BadRequest', 'NotFound'],
+    }),
+    put: op({
+      tag: 'meta', id: 'putMetaDraft', summary: ['保存草稿', 'Save the draft'],
+      description: t('422 的 `fields` 以 JSON 路径列出元模式拒绝之处', '422 names the JSON paths the metaschema rejects (in `fields`)'),
+      body: { content: json(metaDoc) },
+      responses: { 200: ok(t('已保存的草稿', 'The saved draft'), metaDoc) },
+      errors: ['BadRequest', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/meta/forms/{key}/plan', {
+    parameters: [paramRef('MetaKey')],
+    post: op({
+      tag: 'meta', id: 'planForm', summary: ['预览草稿的发布计划', "Preview the draft's publish plan"],
+      responses: { 200: ok(t('计划步骤', 'The plan'), ref('Plan')) },
+      errors: ['NotFound', 'Validation'],
+    }),
+  });
+  path('/api/meta/{kind}/{key}/publish', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey')],
+    post: op({
+      tag: 'meta', id: 'publishMeta', summary: ['发布草稿', 'Publish the draft'],
+      description: t('会丢失数据的步骤需要 `confirmDataLoss`，否则返回 `data_loss`（409）', 'A step that would lose data needs `confirmDataLoss`, else `data_loss` (409)'),
+      body: { content: json(ref('PublishRequest')), required: false },
+      responses: { 200: ok(t('新版本与执行的步骤', 'The new revision and the steps run'), ref('PublishResult')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+  });
+  path('/api/meta/{kind}/{key}/revisions', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey')],
+    get: op({ tag: 'meta', id: 'listMetaRevisions', summary: ['已发布的版本', 'Published revisions'], responses: { 200: ok(t('版本', 'Revisions'), arr(ref('MetaRevision'))) }, errors: ['NotFound'] }),
+  });
+
+  // ----- field schemas ----------------------------------------------------------------------
+
+  /**
+   * The object schema of a record's fields. `out`: as read (every field nullable and optional,
+   * computed ones readOnly, plus system properties); `in`: a create body (writable fields,
+   * `required` ones required and non-null); `patch`: an update body (writable fields, all
+   * optional, plus `_version`).
+   */
+  function recordObject(fields: FieldDef[], mode: 'out' | 'in' | 'patch'): JsonSchema {
+    const props: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    const system = mode === 'out' ? systemProps() : {};
+    if (mode === 'out') props.id = system.id!;
+    for (const f of fields) {
+      if (f.deleted) continue;
+      if (mode !== 'out' && isComputed(f)) continue;
+      if (f.key === 'id') continue; // a system property; the metaschema should not let a field take it
+      const mustHave = mode === 'in' && isRequiredOnCreate(f);
+      const nonNull = mustHave || (mode === 'patch' && f.required === true && f.rules?.visible === undefined);
+      props[f.key] = fieldSchema(f, mode, nonNull);
+      if (mustHave) required.push(f.key);
+    }
+    if (mode === 'out') {
+      for (const [k, v] of Object.entries(system)) if (k !== 'id') props[k] = v;
+      required.push(...SYSTEM_REQUIRED);
+    }
+    if (mode === 'patch') {
+      props._version = VERSION_PROP;
+      required.push('_version');
+    }
+    return { type: 'object', ...(required.length ? { required } : {}), properties: props };
+  }
+
+  function isRequiredOnCreate(f: FieldDef): boolean {
+    return f.required === true && f.default === undefined && f.rules?.visible === undefined;
+  }
+
+  function fieldSchema(f: FieldDef, mode: 'out' | 'in' | 'patch', nonNull: boolean): JsonSchema {
+    let s: JsonSchema;
+    if (f.type === 'subtable') {
+      const rowFields = (f.fields ?? []).filter((c) => !c.deleted);
+      const rowMode = mode === 'out' ? 'out' : 'in';
+      const row = rowObject(rowFields, rowMode);
+      s = { ...fieldTypeSpec('subtable').valueSchema(f), items: row };
+    } else {
+      s = structuredClone(fieldTypeSpec(f.type).valueSchema(f));
+    }
+    // An option list that is still empty would forbid every value: leave the enum out.
+    dropEmptyEnums(s);
+    if (!nonNull) s = nullable(s);
+    const title = label(f.label);
+    const help = label(f.help);
+    const notes: string[] = [];
+    if (help) notes.push(help);
+    if (f.type === 'relation' && f.relation?.form) notes.push(`${t('关联记录的 id，表单', 'The id of a record of form')} \`${f.relation.form}\``);
+    if (f.type === 'money') notes.push(t('金额，最多两位小数', 'Money: a decimal number, at most two places'));
+    if ((f.type === 'user' || f.type === 'department') && !f.multiple) notes.push(f.type === 'user' ? t('用户 id', 'User id') : t('部门 id', 'Department id'));
+    if (f.options?.length && (f.type === 'select' || f.type === 'multiselect' || f.type === 'tags')) {
+      notes.push(f.options.map((o) => `\`${o.key}\`: ${label(o.label)}`).join('; '));
+    }
+    if (isComputed(f)) notes.push(t('由服务器计算', 'Computed by the server'));
+    const out: JsonSchema = { ...(title ? { title } : {}), ...(notes.length ? { description: notes.join('\n\n') } : {}), ...s };
+    out['x-formwork-type'] = f.type;
+    if (mode === 'out' && isComputed(f)) out.readOnly = true;
+    if (mode === 'in' && f.default !== undefined && !isRuleDefault(f.default)) out.default = structuredClone(f.default);
+    return out;
+  }
+
+  function rowObject(fields: FieldDef[], mode: 'out' | 'in'): JsonSchema {
+    const props: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const f of fields) {
+      if (mode === 'in' && isComputed(f)) continue;
+      const mustHave = mode === 'in' && isRequiredOnCreate(f);
+      props[f.key] = fieldSchema(f, mode, mustHave);
+      if (mustHave) required.push(f.key);
+    }
+    return { type: 'object', ...(required.length ? { required } : {}), properties: props };
+  }
+
+  // ----- records: generic paths, then one set per form ----------------------------------------
+  interface RecordSchemas { record: JsonSchema; input: JsonSchema; patch: JsonSchema; page: JsonSchema }
+  const recordPaths = (base: string, tag: string, s: RecordSchemas, idPart: string, pathParams: unknown[], what: string) => {
+    const idParams = [...pathParams, paramRef('RecordId')];
+    path(base, {
+      ...(pathParams.length ? { parameters: pathParams } : {}),
+      get: op({
+        tag, id: `list${idPart}Records`, summary: ['查询记录', 'List records'], description: what,
+        parameters: listParams, responses: { 200: ok(t('一页记录', 'A page of records'), s.page) }, errors: ['BadRequest', 'NotFound'],
+      }),
+      post: op({
+        tag, id: `create${idPart}Record`, summary: ['新建记录', 'Create a record'],
+        body: { content: json(s.input) },
+        responses: { 201: ok(t('新记录', 'The record'), s.record) },
+        errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
+      }),
+    });
+    path(`${base}/export`, {
+      ...(pathParams.length ? { parameters: pathParams } : {}),
+      get: op({
+        tag, id: `export${idPart}Records`, summary: ['导出记录（CSV 或 XLSX）', 'Export records (CSV or XLSX)'],
+        parameters: [paramRef('ExportFormat'), paramRef('Filter')],
+        responses: { 200: { description: t('导出的文件', 'The file'), content: fileContent } },
+        errors: ['BadRequest', 'NotFound'],
+      }),
+    });
+    path(`${base}/import`, {
+      ...(pathParams.length ? { parameters: pathParams } : {}),
+      post: op({
+        tag, id: `import${idPart}Records`, summary: ['导入记录（CSV 或 XLSX）', 'Import records (CSV or XLSX)'],
+        body: { content: fileContent },
+        responses: { 200: ok(t('导入结果', 'What was imported'), ref('ImportResult')) },
+        errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+      }),
+    });
+    path(`${base}/{id}`, {
+      parameters: idParams,
+      get: op({ tag, id: `get${idPart}Record`, summary: ['读取记录', 'Get a record'], responses: { 200: ok(t('记录', 'The record'), s.record) }, errors: ['NotFound'] }),
+      patch: op({
+        tag, id: `update${idPart}Record`, summary: ['修改记录', 'Update a record'],
+        description: t('只需改动的字段和 `_version`；`_version` 过期返回 conflict', 'Send the changed fields and `_version`; a stale `_version` is `conflict`'),
+        body: { content: json(s.patch) },
+        responses: { 200: ok(t('记录', 'The record'), s.record) },
+        errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
+      }),
+      delete: op({ tag, id: `delete${idPart}Record`, summary: ['删除记录', 'Delete a record'], responses: { 204: ok(t('已删除', 'Deleted')) }, errors: ['NotFound', 'Conflict'] }),
+    });
+    path(`${base}/{id}/history`, {
+      parameters: idParams,
+      get: op({ tag, id: `get${idPart}RecordHistory`, summary: ['记录的修改历史', "The record's history"], responses: { 200: ok(t('历史', 'History'), arr(ref('HistoryEntry'))) }, errors: ['NotFound'] }),
+    });
+    path(`${base}/{id}/workflow`, {
+      parameters: idParams,
+      get: op({ tag, id: `get${idPart}RecordWorkflow`, summary: ['记录的流程实例', "The record's workflow instances"], responses: { 200: ok(t('流程实例', 'Workflow instances'), ref('RecordWorkflow')) }, errors: ['NotFound'] }),
+    });
+    path(`${base}/{id}/actions/{action}`, {
+      parameters: [...idParams, paramRef('ActionKey')],
+      post: op({
+        tag, id: `run${idPart}RecordAction`, summary: ['启动手动流程', 'Start a manual workflow'],
+        body: { content: json({ type: 'object', additionalProperties: true }), required: false },
+        responses: { 200: ok(t('已启动', 'Started'), ref('ActionResult')) },
+        errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+      }),
+    });
+  };
+
+  recordPaths('/api/records/{form}', 'records', {
+    record: ref('RecordObject'), input: ref('RecordValues'), patch: ref('RecordChanges'), page: ref('RecordPage'),
+  }, '', [paramRef('FormKey')], t('任意已发布表单；各表单的具体路径见对应标签', 'Any published form; see each form\'s tag for its concrete paths'));
+
+  const formTags: OpenApiDocument['tags'] = [];
+  for (const form of sortedForms) {
+    const P = formComponentName(form.key);
+    const fields = shownFields(form);
+    const title = label(form.label) || form.key;
+    const description = label(form.description);
+
+    addSchema(`${P}Record`, {
+      ...recordObject(fields, 'out'),
+      title,
+      ...(description ? { description } : {}),
+    });
+    addSchema(`${P}Input`, { ...recordObject(fields, 'in'), title: `${title} — ${t('新建', 'create')}` });
+    addSchema(`${P}Patch`, { ...recordObject(fields, 'patch'), title: `${title} — ${t('修改', 'update')}` });
+    addSchema(`${P}List`, pageOf(ref(`${P}Record`), `${title} — ${t('列表', 'list')}`));
+
+    const tag = `form:${form.key}`;
+    formTags.push({ name: tag, description: `${title}${description ? ' — ' + description : ''}`, 'x-displayName': title });
+    const searchable = fields.filter((f) => fieldTypeSpec(f.type).searchable).map((f) => f.key);
+    const sortable = fields.filter((f) => fieldTypeSpec(f.type).comparable).map((f) => f.key);
+    const what = [
+      `${t('表单', 'Form')} \`${form.key}\`: ${title}`,
+      searchable.length ? `${t('`q` 搜索', '`q` searches')}: ${searchable.join(', ')}` : '',
+      sortable.length ? `${t('可排序', 'Sortable')}: ${sortable.join(', ')}` : '',
+    ].filter(Boolean).join('\n\n');
+    recordPaths(`/api/records/${form.key}`, tag, {
+      record: ref(`${P}Record`), input: ref(`${P}Input`), patch: ref(`${P}Patch`), page: ref(`${P}List`),
+    }, P, [], what);
+  }
+
+  // ----- workflow, reports, packs, docs -------------------------------------------------------
+  path('/api/tasks', {
+    get: op({ tag: 'workflow', id: 'listTasks', summary: ['我的待办/已办', "The caller's tasks"], parameters: [paramRef('TaskStatus')], responses: { 200: ok(t('任务', 'Tasks'), ref('TaskPage')) }, errors: ['BadRequest'] }),
+  });
+  path('/api/tasks/{id}/complete', {
+    parameters: [paramRef('TaskId')],
+    post: op({
+      tag: 'workflow', id: 'completeTask', summary: ['处理任务', 'Complete a task'],
+      description: t('任务已不在待办时返回 conflict', '`conflict` when the task is no longer open'),
+      body: { content: json(ref('TaskCompletion')) },
+      responses: { 200: ok(t('任务与流程实例', 'The task and the instance'), ref('TaskCompletionResult')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+  });
+  path('/api/notifications', {
+    get: op({ tag: 'workflow', id: 'listNotifications', summary: ['站内通知', "The caller's in-app notifications"], responses: { 200: ok(t('通知', 'Notifications'), ref('NotificationPage')) } }),
+  });
+  path('/api/reports/{key}/run', {
+    parameters: [paramRef('ReportKey')],
+    post: op({
+      tag: 'reports', id: 'runReport', summary: ['运行报表', 'Run a report'],
+      body: { content: json(ref('ReportRunRequest')), required: false },
+      responses: { 200: ok(t('列与行', 'Columns and rows'), ref('ReportResult')) },
+      errors: ['BadRequest', 'NotFound', 'Validation'],
+    }),
+  });
+  path('/api/dashboards/{key}', {
+    parameters: [paramRef('DashboardKey')],
+    get: op({ tag: 'reports', id: 'getDashboard', summary: ['仪表板的布局与组件', "A dashboard's layout and widgets"], responses: { 200: ok(t('仪表板', 'The dashboard'), ref('Dashboard')) }, errors: ['NotFound'] }),
+  });
+  path('/api/packs', {
+    get: op({ tag: 'packs', id: 'listPacks', summary: ['已安装的模板包', 'Installed packs'], responses: { 200: ok(t('模板包', 'Packs'), arr(ref('PackSummary'))) } }),
+  });
+  path('/api/packs/install', {
+    post: op({
+      tag: 'packs', id: 'installPack', summary: ['安装模板包', 'Install a pack'],
+      body: { content: json(ref('PackBundle')) },
+      responses: { 200: ok(t('安装结果', 'What was installed'), ref('PackInstallResult')) },
+      errors: ['BadRequest', 'Conflict', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/packs/upgrade', {
+    post: op({
+      tag: 'packs', id: 'upgradePack', summary: ['升级模板包（保留本地修改）', 'Upgrade a pack (keeps local changes)'],
+      body: { content: json(ref('PackBundle')) },
+      responses: { 200: ok(t('合并结果与冲突', 'What merged and what conflicts'), ref('PackUpgradeResult')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/packs/export', {
+    get: op({ tag: 'packs', id: 'exportPack', summary: ['导出模板包', 'Export a pack'], parameters: [paramRef('Modules')], responses: { 200: ok(t('模板包', 'The bundle'), ref('PackBundle')) }, errors: ['BadRequest'] }),
+  });
+  path('/api/openapi.json', {
+    get: op({
+      tag: 'system', id: 'getOpenApi', summary: ['本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'],
+      responses: { 200: ok(t('OpenAPI 文档', 'The OpenAPI document'), { type: 'object' }) },
+    }),
+  });
+  path('/api/docs', {
+    get: op({
+      tag: 'system', id: 'getDocs', summary: ['API 文档页面', 'The API documentation page'], auth: false,
+      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: str() } } } },
+    }),
+  });
+
+  // ----- the document -------------------------------------------------------------------------
+  const doc: OpenApiDocument = {
+    openapi: '3.1.0',
+    info: {
+      title: opts.title ?? 'Formwork API',
+      version: opts.version,
+      description: t(
+        '所有接口都在 `/api` 下，JSON 进出（UTF-8）。认证：`Authorization: Bearer TOKEN`（由 `POST /api/auth/login` 取得）。每个错误都是 `{"error":{"code","message","fields"?,"details"?}}`。',
+        'Everything is under `/api`, JSON in and out (UTF-8). Authentication: `Authorization: Bearer TOKEN` (from `POST /api/auth/login`). Every error is `{"error":{"code","message","fields"?,"details"?}}`.',
+      ),
+    },
+    ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
+    security: [{ [BEARER_SCHEME]: [] }],
+    tags: [
+      { name: 'system', description: t('健康检查与文档', 'Health and documentation') },
+      { name: 'auth', description: t('会话', 'Session') },
+      { name: 'users', description: t('用户', 'Users') },
+      { name: 'meta', description: t('元数据：表单、流程、报表、仪表板、角色', 'Metadata: forms, workflows, reports, dashboards, roles') },
+      { name: 'records', description: t('记录（任意表单）', 'Records (any form)') },
+      ...formTags,
+      { name: 'workflow', description: t('流程：待办、通知', 'Workflows: tasks, notifications') },
+      { name: 'reports', description: t('报表与仪表板', 'Reports and dashboards') },
+      { name: 'packs', description: t('模板包', 'Template packs') },
+    ],
+    paths,
+    components: {
+      schemas,
+      responses,
+      parameters,
+      securitySchemes: {
+        [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', description: t('`POST /api/auth/login` 返回的令牌', 'The token `POST /api/auth/login` returns') },
+      },
+    },
+  };
+  return doc;
+}
+
+function isRuleDefault(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && '$rule' in v;
+}
+
+function dropEmptyEnums(s: JsonSchema): void {
+  if (Array.isArray(s.enum) && s.enum.length === 0) delete s.enum;
+  const items = s.items;
+  if (items && typeof items === 'object' && !Array.isArray(items)) dropEmptyEnums(items as JsonSchema);
+}

@@ -1,0 +1,492 @@
+/**
+ * RecordService: the only door to record tables. HTTP, workflow actions, imports and demo data
+ * all write through it.
+ *
+ * Write path: permission check → strip system and computed keys (a client value for a computed
+ * field never wins) → defaults → type validation (ajv, compiled once per form revision) →
+ * computed values → rule validation (required, field and form rules) → one transaction holding
+ * relation checks, unique checks, autonumbers, the row and its subtable rows, rollups on the
+ * records it points at, the audit entry and the outbox event.
+ */
+import type { Knex } from 'knex';
+import type { Db } from '../store/connection.js';
+import { quoteId } from '../store/connection.js';
+import type { CompiledForm } from '../store/compiled-form.js';
+import { RecordQuery, type ApiRecord, type ListParams, type ListResult, type ReadScope } from '../store/record-query.js';
+import { CHILD_COLUMNS, recordTable } from '../store/tables.js';
+import { nowIso } from '../store/system.js';
+import { toColumnValue, fromColumnValue } from '../meta/field-types.js';
+import type { FieldDef, FormDef } from '../meta/types.js';
+import { labelText } from '../meta/types.js';
+import { computeValues, ruleErrors } from '../rules/evaluate.js';
+import { applyRule } from '../rules/operations.js';
+import { compileFilter } from '../rules/sql.js';
+import { AppError, msg, notFound, forbidden, validationError, type Msg } from '../errors.js';
+import type { Actor } from '../auth/actor.js';
+import { actorVars } from '../auth/actor.js';
+import { OPEN_POLICY, type AccessPolicy, type FieldAccess, type RecordAction } from '../auth/access-policy.js';
+import type { FormRegistry } from './form-registry.js';
+import { nextAutonumber } from './autonumber.js';
+
+/** Keys the engine owns; a client sending them is ignored, never an error. */
+const SYSTEM_KEYS = new Set(['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner', '_dept']);
+
+export interface HistoryEntry {
+  at: string;
+  by: number | null;
+  action: string;
+  changes: Record<string, [unknown, unknown]>;
+}
+
+export interface WriteOptions {
+  /** Optimistic locking: the `_version` the caller last read. Required from the HTTP API. */
+  version?: number;
+  /** The record's owner (defaults to the actor). */
+  owner?: number | null;
+  /** Skip automations for this write (bulk maintenance). */
+  silent?: boolean;
+}
+
+export class RecordService {
+  readonly query: RecordQuery;
+
+  constructor(
+    private readonly db: Db,
+    readonly forms: FormRegistry,
+    private policy: AccessPolicy = OPEN_POLICY,
+  ) {
+    this.query = new RecordQuery(db);
+  }
+
+  setPolicy(policy: AccessPolicy): void {
+    this.policy = policy;
+  }
+
+  // ---------- reads ----------
+
+  async scope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<{ scope: ReadScope; access: FieldAccess }> {
+    const access = await this.policy.fields(actor, form);
+    const rows = await this.policy.rowScope(actor, form, action);
+    return { scope: { rows, fields: access.visible, vars: actorVars(actor) }, access };
+  }
+
+  private async require(actor: Actor, form: CompiledForm, action: RecordAction): Promise<void> {
+    if (!(await this.policy.can(actor, form, action))) throw forbidden('没有权限执行此操作', `Not allowed to ${action} records of '${form.key}'`);
+  }
+
+  async get(actor: Actor, formKey: string, id: number): Promise<ApiRecord> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'read');
+    const { scope } = await this.scope(actor, form, 'read');
+    const rec = await this.query.getOne(form, id, scope);
+    if (!rec) throw recordNotFound(form, id);
+    return rec;
+  }
+
+  async list(actor: Actor, formKey: string, params: ListParams): Promise<ListResult> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'read');
+    const { scope } = await this.scope(actor, form, 'read');
+    return this.query.list(form, params, scope);
+  }
+
+  async history(actor: Actor, formKey: string, id: number): Promise<HistoryEntry[]> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'read');
+    const { scope } = await this.scope(actor, form, 'read');
+    const rec = await this.query.getOne(form, id, scope);
+    if (!rec && !actor.isAdmin) throw recordNotFound(form, id);
+    const rows = await this.db.knex('fw_audit').where({ form: form.key, record_id: id }).orderBy('id');
+    if (!rows.length && !rec) throw recordNotFound(form, id);
+    return rows.map((r: any) => {
+      const changes = JSON.parse(r.changes) as Record<string, [unknown, unknown]>;
+      if (scope.fields) for (const k of Object.keys(changes)) if (!scope.fields.has(k)) delete changes[k];
+      return { at: r.at, by: r.by ?? null, action: r.action, changes };
+    });
+  }
+
+  // ---------- writes ----------
+
+  async create(actor: Actor, formKey: string, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'create');
+    const { access } = await this.scope(actor, form, 'create');
+    const payload = this.sanitize(form, input, access);
+    this.applyDefaults(form, payload);
+    throwIfErrors(form.validate.create(payload));
+    const record = computeValues(form.def, payload) as Record<string, unknown>;
+    for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
+    throwIfErrors(ruleErrors(form.def, record));
+
+    const id = await this.transact(form, async (trx) => {
+      await this.checkRelations(trx, form, record, null);
+      await this.checkUniques(trx, form, record, null);
+      for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
+      const at = nowIso();
+      const row: Record<string, unknown> = {
+        _version: 1, _created_at: at, _updated_at: at,
+        _created_by: actor.userId, _owner: opts.owner !== undefined ? opts.owner : actor.userId, _dept: actor.departmentId,
+      };
+      for (const f of form.columns) row[f.column!] = toColumnValue(f, record[f.key]);
+      const id = await this.insertRow(trx, form.table, row);
+      await this.writeSubtables(trx, form, id, record, true);
+      await this.updateRollupTargets(trx, form, [record]);
+      const after = (await this.query.getOne(form, id, {}, trx))!;
+      const changes: Record<string, [unknown, unknown]> = {};
+      for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
+      await this.audit(trx, form, id, 'create', actor, changes, at);
+      await this.emit(trx, form, id, 'record.created', { record: after, by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:created`);
+      return id;
+    });
+    return this.readBack(actor, form, id);
+  }
+
+  async update(actor: Actor, formKey: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'update');
+    const { scope, access } = await this.scope(actor, form, 'update');
+    const payload = this.sanitize(form, input, access);
+    throwIfErrors(form.validate.update(payload));
+
+    const newVersion = await this.transact(form, async (trx) => {
+      const current = await this.lockedCurrent(trx, form, id, scope);
+      if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+      const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
+      throwIfErrors(ruleErrors(form.def, merged));
+      await this.checkRelations(trx, form, merged, current);
+      await this.checkUniques(trx, form, merged, id);
+      const changes = diffRecords(form, current, merged);
+      if (!Object.keys(changes).length) return current._version;
+      const at = nowIso();
+      const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
+      for (const f of form.columns) if (f.key in changes) set[f.column!] = toColumnValue(f, merged[f.key]);
+      const n = await trx(form.table).where({ id, _version: current._version }).update(set);
+      if (n !== 1) throw staleVersion(form, current);
+      await this.writeSubtables(trx, form, id, merged, false, changes);
+      await this.updateRollupTargets(trx, form, [current, merged]);
+      await this.audit(trx, form, id, 'update', actor, changes, at);
+      const after = (await this.query.getOne(form, id, {}, trx))!;
+      await this.emit(trx, form, id, 'record.updated', { record: after, before: current, changed: Object.keys(changes), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:v${after._version}`);
+      return after._version;
+    });
+    void newVersion;
+    return this.readBack(actor, form, id);
+  }
+
+  async delete(actor: Actor, formKey: string, id: number, opts: WriteOptions = {}): Promise<void> {
+    const form = await this.forms.get(formKey);
+    await this.require(actor, form, 'delete');
+    const { scope } = await this.scope(actor, form, 'delete');
+    await this.transact(form, async (trx) => {
+      const current = await this.lockedCurrent(trx, form, id, scope);
+      if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+      await trx(form.table).where({ id }).delete();
+      await this.updateRollupTargets(trx, form, [current]);
+      const changes: Record<string, [unknown, unknown]> = {};
+      for (const f of form.fields) if (!isEmpty(current[f.key])) changes[f.key] = [current[f.key], null];
+      await this.audit(trx, form, id, 'delete', actor, changes, nowIso());
+      await this.emit(trx, form, id, 'record.deleted', { record: current, by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:deleted`);
+    });
+  }
+
+  // ---------- steps ----------
+
+  /** A plain object of field keys; system keys and computed fields dropped; hidden/read-only refused. */
+  private sanitize(form: CompiledForm, input: unknown, access: FieldAccess): Record<string, unknown> {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new AppError('bad_request', msg('请求体必须是 JSON 对象', 'The body must be a JSON object'));
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    const refused: Record<string, Msg[]> = {};
+    for (const key of Object.keys(input)) {
+      const value = (input as Record<string, unknown>)[key];
+      if (SYSTEM_KEYS.has(key)) continue;
+      const f = form.byKey.get(key);
+      if (f && !form.writable.has(key)) continue; // computed: the server's value wins
+      if (f && access.visible && !access.visible.has(key)) {
+        refused[key] = [msg('无权写入此字段', 'You may not write this field')];
+        continue;
+      }
+      if (f && access.readOnly.has(key)) {
+        refused[key] = [msg('此字段只读', 'This field is read-only for you')];
+        continue;
+      }
+      out[key] = value;
+    }
+    if (Object.keys(refused).length) throw new AppError('forbidden', msg('包含无权写入的字段', 'The body writes fields you may not write'), { fields: refused });
+    // Subtable rows: computed row fields are the server's too.
+    for (const st of form.subtables) {
+      const rows = out[st.field.key];
+      if (!Array.isArray(rows)) continue;
+      out[st.field.key] = rows.map((r) => {
+        if (r === null || typeof r !== 'object' || Array.isArray(r)) return r;
+        const row: Record<string, unknown> = Object.create(null);
+        for (const [k, v] of Object.entries(r)) {
+          const sf = st.field.fields?.find((x) => x.key === k);
+          if (sf && (sf.formula !== undefined)) continue;
+          if (k === 'id') continue;
+          row[k] = v;
+        }
+        return { ...row };
+      });
+    }
+    return { ...out };
+  }
+
+  private applyDefaults(form: CompiledForm, payload: Record<string, unknown>): void {
+    for (const f of form.fields) {
+      if (f.default === undefined || !form.writable.has(f.key) || payload[f.key] !== undefined) continue;
+      payload[f.key] = defaultValue(f);
+    }
+    for (const st of form.subtables) {
+      const rows = payload[st.field.key];
+      if (!Array.isArray(rows)) continue;
+      for (const row of rows) {
+        if (!row || typeof row !== 'object') continue;
+        for (const sf of st.field.fields ?? []) if (sf.default !== undefined && (row as any)[sf.key] === undefined) (row as any)[sf.key] = defaultValue(sf);
+      }
+    }
+  }
+
+  private async transact<T>(form: CompiledForm, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.knex.transaction(fn);
+    } catch (e) {
+      throw mapDbError(e, form);
+    }
+  }
+
+  private async lockedCurrent(trx: Knex.Transaction, form: CompiledForm, id: number, scope: ReadScope): Promise<ApiRecord> {
+    if (this.db.dialect === 'pg') await trx(form.table).where({ id }).forUpdate().select('id');
+    const current = await this.query.getOne(form, id, { rows: scope.rows, vars: scope.vars }, trx);
+    if (!current) throw recordNotFound(form, id);
+    return current;
+  }
+
+  private async readBack(actor: Actor, form: CompiledForm, id: number): Promise<ApiRecord> {
+    const { scope } = await this.scope(actor, form, 'read');
+    const rec = await this.query.getOne(form, id, { fields: scope.fields, vars: scope.vars });
+    if (!rec) throw recordNotFound(form, id);
+    return rec;
+  }
+
+  private async insertRow(trx: Knex.Transaction, table: string, row: Record<string, unknown>): Promise<number> {
+    if (this.db.dialect === 'pg') {
+      const [r] = await trx(table).insert(row).returning('id');
+      return Number(typeof r === 'object' ? (r as any).id : r);
+    }
+    const [id] = await trx(table).insert(row);
+    return Number(id);
+  }
+
+  private async writeSubtables(
+    trx: Knex.Transaction, form: CompiledForm, id: number, record: Record<string, unknown>, isNew: boolean,
+    changes?: Record<string, unknown>,
+  ): Promise<void> {
+    for (const st of form.subtables) {
+      if (!isNew && !(changes && st.field.key in changes)) continue;
+      if (!isNew) await trx(st.table).where(CHILD_COLUMNS.parent, id).delete();
+      const rows = (record[st.field.key] as Record<string, unknown>[] | null) ?? [];
+      if (!rows.length) continue;
+      const values = rows.map((r, i) => {
+        const row: Record<string, unknown> = { [CHILD_COLUMNS.parent]: id, [CHILD_COLUMNS.seq]: i + 1 };
+        for (const c of st.columns) row[c.column!] = toColumnValue(c, r[c.key]);
+        return row;
+      });
+      for (let i = 0; i < values.length; i += 200) await trx(st.table).insert(values.slice(i, i + 200));
+    }
+  }
+
+  /** Relation values must point at existing records (subtable rows too). */
+  private async checkRelations(trx: Knex.Transaction, form: CompiledForm, record: Record<string, unknown>, current: ApiRecord | null): Promise<void> {
+    const errors: Record<string, Msg[]> = {};
+    const check = async (f: FieldDef, ids: number[], errKey: (i: number) => string) => {
+      const wanted = [...new Set(ids.filter((v) => typeof v === 'number'))];
+      if (!wanted.length) return;
+      const target = recordTable(f.relation!.form);
+      const found = new Set((await trx(target).whereIn('id', wanted).select('id')).map((r: any) => Number(r.id)));
+      ids.forEach((v, i) => {
+        if (typeof v === 'number' && !found.has(v)) {
+          (errors[errKey(i)] ??= []).push(msg(`关联记录 ${v} 不存在`, `Related record ${v} does not exist`));
+        }
+      });
+    };
+    for (const f of form.relations) {
+      const v = record[f.key];
+      if (v == null || (current && current[f.key] === v)) continue;
+      await check(f, [v as number], () => f.key);
+    }
+    for (const st of form.subtables) {
+      const rows = record[st.field.key];
+      if (!Array.isArray(rows)) continue;
+      for (const sf of st.field.fields ?? []) {
+        if (sf.type !== 'relation' || sf.deleted) continue;
+        await check(sf, rows.map((r) => r?.[sf.key]), (i) => `${st.field.key}.${i}.${sf.key}`);
+      }
+    }
+    if (Object.keys(errors).length) throw validationError(errors);
+  }
+
+  /** A clear `conflict` for a taken unique value (the unique index stays the real guard). */
+  private async checkUniques(trx: Knex.Transaction, form: CompiledForm, record: Record<string, unknown>, selfId: number | null): Promise<void> {
+    const taken: Record<string, Msg[]> = {};
+    for (const f of form.uniques) {
+      if (f.type === 'autonumber') continue;
+      const v = record[f.key];
+      if (v == null || v === '') continue;
+      const q = trx(form.table).where(f.column!, toColumnValue(f, v) as any).select('id').first();
+      if (selfId != null) q.whereNot('id', selfId);
+      if (await q) taken[f.key] = [msg(`“${labelText(f.label)}”已被占用：${String(v)}`, `${labelText(f.label, 'en')} '${String(v)}' is already taken`)];
+    }
+    if (Object.keys(taken).length) throw new AppError('conflict', msg('唯一值已被占用', 'A unique value is already taken'), { fields: taken });
+  }
+
+  /**
+   * Rollups on other forms that aggregate this form's records: recompute them for every record
+   * the written rows point at (before and after the write).
+   */
+  private async updateRollupTargets(trx: Knex.Transaction, form: CompiledForm, records: Array<Record<string, unknown>>, depth = 0): Promise<void> {
+    if (depth > 4) return;
+    for (const dep of this.forms.rollupDependents(form.key)) {
+      const ids = [...new Set(records.map((r) => r[dep.via]).filter((v): v is number => typeof v === 'number'))];
+      if (ids.length) await this.recomputeRollups(trx, dep.parent, ids, depth);
+    }
+  }
+
+  private async recomputeRollups(trx: Knex.Transaction, parent: CompiledForm, ids: number[], depth: number): Promise<void> {
+    const currents = await this.query.getMany(parent, ids, {}, trx);
+    if (!currents.length) return;
+    const values = new Map<number, Record<string, unknown>>(currents.map((c) => [c.id, {}]));
+    for (const f of parent.rollups) {
+      const r = f.rollup!;
+      const child = this.forms.peek(r.form);
+      const via = child?.byKey.get(r.via);
+      if (!child || !via) continue;
+      const agg = r.field ? child.byKey.get(r.field) : undefined;
+      const expr = r.op === 'count' ? 'count(*)' : `${r.op}("t".${quoteId(agg!.column!)})`;
+      const q = trx(`${child.table} as t`)
+        .whereIn(`t.${via.column}`, ids)
+        .groupBy(`t.${via.column}`)
+        .select({ pid: `t.${via.column}` })
+        .select(trx.raw(`${expr} as v`));
+      if (r.filter != null) {
+        const c = compileFilter(r.filter, { dialect: this.db.dialect, field: this.query.resolver(child) });
+        q.whereRaw(c.sql, c.bindings as any[]);
+      }
+      const sums = new Map((await q).map((row: any) => [Number(row.pid), row.v]));
+      for (const id of values.keys()) {
+        const raw = sums.get(id);
+        let v: unknown;
+        if (r.op === 'count') v = Number(raw ?? 0);
+        else if (raw == null) v = r.op === 'sum' ? 0 : null;
+        else v = agg ? fromColumnValue(agg.type === 'money' && r.op === 'avg' ? { ...agg, type: 'number' } : agg, r.op === 'avg' && agg.type === 'money' ? Number(raw) / 100 : raw) : Number(raw);
+        values.get(id)![f.key] = v;
+      }
+    }
+    const changedRecords: Array<Record<string, unknown>> = [];
+    for (const cur of currents) {
+      const next = computeValues(parent.def, { ...stripVirtual(parent, cur), ...values.get(cur.id) }) as Record<string, unknown>;
+      const set: Record<string, unknown> = {};
+      for (const f of parent.columns) {
+        const a = toColumnValue(f, cur[f.key]);
+        const b = toColumnValue(f, next[f.key]);
+        if (a !== b) set[f.column!] = b;
+      }
+      if (Object.keys(set).length) {
+        await trx(parent.table).where({ id: cur.id }).update(set);
+        changedRecords.push(cur, next);
+      }
+    }
+    if (changedRecords.length) await this.updateRollupTargets(trx, parent, changedRecords, depth + 1);
+  }
+
+  private async audit(trx: Knex.Transaction, form: CompiledForm, id: number, action: string, actor: Actor, changes: Record<string, [unknown, unknown]>, at: string) {
+    await trx('fw_audit').insert({ form: form.key, record_id: id, action, at, by: actor.userId, changes: JSON.stringify(changes) });
+  }
+
+  private async emit(trx: Knex.Transaction, form: CompiledForm, id: number, event: string, payload: Record<string, unknown>, key: string) {
+    await trx('fw_outbox').insert({
+      event, form: form.key, record_id: id, payload: JSON.stringify(payload), idempotency_key: key, created_at: nowIso(),
+    });
+  }
+}
+
+// ---------- helpers ----------
+
+function defaultValue(f: FieldDef): unknown {
+  const d = f.default as any;
+  if (d && typeof d === 'object' && !Array.isArray(d) && '$rule' in d) return applyRule(d.$rule, {});
+  return d === null || typeof d !== 'object' ? d : JSON.parse(JSON.stringify(d));
+}
+
+function stripVirtual(form: CompiledForm, rec: Record<string, unknown>): Record<string, unknown> {
+  if (!form.hasVirtual) return rec;
+  const out = { ...rec };
+  for (const f of form.fields) if (f.formula !== undefined && f.stored === false) delete out[f.key];
+  return out;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a == null || b == null) return (a ?? null) === (b ?? null);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Field-level changes between the stored record and the merged one. */
+function diffRecords(form: CompiledForm, before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const f of form.fields) {
+    if (f.formula !== undefined && f.stored === false) continue;
+    let a = before[f.key] ?? null;
+    let b = after[f.key] ?? null;
+    if (f.type === 'subtable') {
+      const strip = (rows: unknown) => (Array.isArray(rows) ? rows.map(({ id: _id, ...rest }: any) => rest) : rows ?? []);
+      a = strip(a);
+      b = strip(b);
+      if (!same(a, b)) changes[f.key] = [before[f.key] ?? [], after[f.key] ?? []];
+      continue;
+    }
+    if (!same(toColumnValue(f, a), toColumnValue(f, b))) changes[f.key] = [a, b];
+  }
+  return changes;
+}
+
+function throwIfErrors(errors: Record<string, Msg[]>): void {
+  if (Object.keys(errors).length) throw validationError(errors);
+}
+
+function recordNotFound(form: CompiledForm, id: number): AppError {
+  return notFound(`记录 ${id} 不存在`, `No record ${id} in '${form.key}'`);
+}
+
+function staleVersion(form: CompiledForm, current: ApiRecord): AppError {
+  return new AppError('conflict', msg('记录已被他人修改，请刷新后重试', 'The record was changed by someone else; reload and try again'), {
+    details: { currentVersion: current._version, record: current },
+  });
+}
+
+/** Constraint violations that slipped past the checks (races) become the error model's codes. */
+export function mapDbError(e: unknown, form: CompiledForm): unknown {
+  if (e instanceof AppError) return e;
+  const err = e as { code?: string; message?: string; constraint?: string; detail?: string };
+  const text = String(err?.message ?? '');
+  const isUnique = err?.code === '23505' || /UNIQUE constraint failed/.test(text);
+  const isFk = err?.code === '23503' || /FOREIGN KEY constraint failed/.test(text);
+  if (isUnique) {
+    const fields: Record<string, Msg[]> = {};
+    for (const f of form.uniques) {
+      if (text.includes(`.${f.column}`) || (err.constraint ?? '').includes(f.column!) || (err.detail ?? '').includes(`(${f.column})`)) {
+        fields[f.key] = [msg('该值已被占用', 'This value is already taken')];
+      }
+    }
+    return new AppError('conflict', msg('唯一值已被占用', 'A unique value is already taken'), Object.keys(fields).length ? { fields } : {});
+  }
+  if (isFk) return new AppError('conflict', msg('记录被其他记录引用，或引用的记录不存在', 'The record is referenced by other records, or refers to a missing one'));
+  return e;
+}
+
+export type { FormDef };

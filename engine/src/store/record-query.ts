@@ -1,0 +1,234 @@
+/**
+ * The one query layer for record tables. Every read of records (single records, lists, and
+ * later exports, reports and workflow look-ups) goes through here, with a ReadScope: the row
+ * condition ANDed into the SQL and the set of fields the caller may see. Nothing is filtered
+ * after the fact.
+ */
+import type { Knex } from 'knex';
+import type { Db } from './connection.js';
+import { quoteId } from './connection.js';
+import type { CompiledForm } from './compiled-form.js';
+import { CHILD_COLUMNS, SYSTEM_COLUMNS } from './tables.js';
+import { fromColumnValue, fieldTypeSpec, columnKind } from '../meta/field-types.js';
+import type { FieldDef, JsonLogic } from '../meta/types.js';
+import { compileFilter, type SqlField } from '../rules/sql.js';
+import { computeValues } from '../rules/evaluate.js';
+import { AppError, msg } from '../errors.js';
+
+export type ApiRecord = Record<string, unknown> & { id: number; _version: number };
+
+export interface ReadScope {
+  /** Row condition (json-logic over field keys and system keys), ANDed into every query. */
+  rows?: JsonLogic | null;
+  /** Field keys the caller may see; null/undefined: all. */
+  fields?: Set<string> | null;
+  /** Variables rules may reference with {"var": "$user.id"}. */
+  vars?: Record<string, unknown>;
+}
+
+export interface ListParams {
+  filter?: JsonLogic;
+  sort?: string;
+  page?: number;
+  pageSize?: number;
+  q?: string;
+}
+
+export interface ListResult {
+  items: ApiRecord[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+/** System keys as fields, so filters, sorts and scopes treat them like any field. */
+const SYSTEM_FIELDS: Array<[string, string, FieldDef['type']]> = [
+  ['id', SYSTEM_COLUMNS.id, 'number'],
+  ['_version', SYSTEM_COLUMNS._version, 'number'],
+  ['_createdAt', SYSTEM_COLUMNS._createdAt, 'datetime'],
+  ['_updatedAt', SYSTEM_COLUMNS._updatedAt, 'datetime'],
+  ['_createdBy', SYSTEM_COLUMNS._createdBy, 'user'],
+  ['_owner', SYSTEM_COLUMNS._owner, 'user'],
+  ['_dept', SYSTEM_COLUMNS._dept, 'department'],
+];
+const SYSTEM_FIELD_DEFS = new Map(
+  SYSTEM_FIELDS.map(([key, column, type]) => [key, { id: key, key, column, type, label: key } as FieldDef]),
+);
+
+/** API shape of the system columns. */
+function systemValues(row: any): Record<string, unknown> {
+  return {
+    id: Number(row.id),
+    _version: Number(row._version),
+    _createdAt: row._created_at,
+    _updatedAt: row._updated_at,
+    _createdBy: row._created_by == null ? null : Number(row._created_by),
+    _owner: row._owner == null ? null : Number(row._owner),
+  };
+}
+
+export class RecordQuery {
+  constructor(private readonly db: Db) {}
+
+  /** The SQL resolver for filters and scopes: field key → quoted column of alias `t`. */
+  resolver(form: CompiledForm, visible?: Set<string> | null): (key: string) => SqlField | undefined {
+    return (key: string) => {
+      const sys = SYSTEM_FIELD_DEFS.get(key);
+      if (sys) return { sql: `"t".${quoteId(sys.column!)}`, field: sys };
+      const f = form.byKey.get(key);
+      if (!f || (visible && !visible.has(key))) return undefined;
+      if (columnKind(f) === null || (f.formula !== undefined && f.stored === false)) return undefined;
+      return { sql: `"t".${quoteId(f.column!)}`, field: f };
+    };
+  }
+
+  private applyWhere(qb: Knex.QueryBuilder, form: CompiledForm, expr: JsonLogic | null | undefined, scope: ReadScope, visible: Set<string> | null) {
+    if (expr == null) return;
+    const { sql, bindings } = compileFilter(expr, { dialect: this.db.dialect, field: this.resolver(form, visible), vars: scope.vars });
+    if (sql && sql !== '1=1') qb.whereRaw(sql, bindings as any[]);
+  }
+
+  private visibleColumns(form: CompiledForm, scope: ReadScope): FieldDef[] {
+    return scope.fields ? form.columns.filter((f) => scope.fields!.has(f.key)) : form.columns;
+  }
+
+  private selectList(form: CompiledForm, scope: ReadScope): string[] {
+    const cols = Object.values(SYSTEM_COLUMNS).map((c) => `t.${c}`);
+    for (const f of this.visibleColumns(form, scope)) cols.push(`t.${f.column}`);
+    return cols;
+  }
+
+  /** Turn raw rows into API records (without subtables). */
+  private toRecords(form: CompiledForm, scope: ReadScope, rows: any[]): ApiRecord[] {
+    const cols = this.visibleColumns(form, scope);
+    const out: ApiRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const rec: Record<string, unknown> = systemValues(row);
+      for (const f of cols) rec[f.key] = fromColumnValue(f, row[f.column!]);
+      out[i] = rec as ApiRecord;
+    }
+    return out;
+  }
+
+  /** Load subtable rows for these records, one query per subtable. */
+  private async attachSubtables(trx: Knex, form: CompiledForm, scope: ReadScope, records: ApiRecord[]): Promise<void> {
+    if (!records.length) return;
+    const ids = records.map((r) => r.id);
+    const byId = new Map(records.map((r) => [r.id, r]));
+    for (const st of form.subtables) {
+      if (scope.fields && !scope.fields.has(st.field.key)) continue;
+      for (const r of records) r[st.field.key] = [];
+      const rows = await trx(st.table)
+        .whereIn(CHILD_COLUMNS.parent, ids)
+        .orderBy([{ column: CHILD_COLUMNS.parent }, { column: CHILD_COLUMNS.seq }])
+        .select([CHILD_COLUMNS.id, CHILD_COLUMNS.parent, ...st.columns.map((c) => c.column!)]);
+      for (const row of rows) {
+        const item: Record<string, unknown> = { id: Number(row.id) };
+        for (const c of st.columns) item[c.key] = fromColumnValue(c, row[c.column!]);
+        (byId.get(Number(row[CHILD_COLUMNS.parent]))![st.field.key] as unknown[]).push(item);
+      }
+    }
+  }
+
+  private finish(form: CompiledForm, scope: ReadScope, records: ApiRecord[]): ApiRecord[] {
+    if (!form.hasVirtual) return records;
+    return records.map((r) => {
+      const full = computeValues(form.def, r, { includeVirtual: true }) as ApiRecord;
+      if (scope.fields) for (const f of form.fields) if (!scope.fields.has(f.key)) delete full[f.key];
+      return full;
+    });
+  }
+
+  /** One record within the scope, or null. */
+  async getOne(form: CompiledForm, id: number, scope: ReadScope = {}, trx: Knex = this.db.knex): Promise<ApiRecord | null> {
+    const qb = trx(`${form.table} as t`).select(this.selectList(form, scope)).where('t.id', id);
+    this.applyWhere(qb, form, scope.rows, scope, null);
+    const row = await qb.first();
+    if (!row) return null;
+    const [rec] = this.toRecords(form, scope, [row]);
+    await this.attachSubtables(trx, form, scope, [rec!]);
+    return this.finish(form, scope, [rec!])[0]!;
+  }
+
+  /** Records by id within the scope (missing ids are left out). */
+  async getMany(form: CompiledForm, ids: number[], scope: ReadScope = {}, trx: Knex = this.db.knex): Promise<ApiRecord[]> {
+    if (!ids.length) return [];
+    const qb = trx(`${form.table} as t`).select(this.selectList(form, scope)).whereIn('t.id', ids);
+    this.applyWhere(qb, form, scope.rows, scope, null);
+    const recs = this.toRecords(form, scope, await qb);
+    await this.attachSubtables(trx, form, scope, recs);
+    return this.finish(form, scope, recs);
+  }
+
+  async list(form: CompiledForm, params: ListParams, scope: ReadScope = {}): Promise<ListResult> {
+    const page = params.page ?? 1;
+    const pageSize = params.pageSize ?? 20;
+    if (!Number.isInteger(page) || page < 1 || page > 1_000_000) throw badParam('page', '页码必须是正整数', 'page must be a positive integer');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw badParam('pageSize', `每页条数须在 1 到 ${MAX_PAGE_SIZE} 之间`, `pageSize must be between 1 and ${MAX_PAGE_SIZE}`);
+    }
+    const visible = scope.fields ?? null;
+    const knex = this.db.knex;
+    const base = knex(`${form.table} as t`);
+    this.applyWhere(base, form, scope.rows, scope, null);
+    // The caller's filter may only name fields the caller can see: no query becomes an oracle.
+    this.applyWhere(base, form, params.filter, scope, visible);
+    if (params.q != null && params.q !== '') this.applySearch(base, form, params.q, visible);
+    const order = this.parseSort(form, params.sort, visible);
+
+    const itemsQ = base.clone().select(this.selectList(form, scope));
+    for (const o of order) itemsQ.orderByRaw(`${o.sql} ${o.desc ? 'desc' : 'asc'}${this.nulls(o.desc)}`);
+    itemsQ.limit(pageSize).offset((page - 1) * pageSize);
+    const [rows, countRow] = await Promise.all([itemsQ, base.clone().count({ n: '*' }).first()]);
+    const items = this.toRecords(form, scope, rows);
+    await this.attachSubtables(knex, form, scope, items);
+    return { items: this.finish(form, scope, items), total: Number((countRow as any)?.n ?? 0), page, pageSize };
+  }
+
+  /** Nulls sort last ascending and first descending on both databases (PostgreSQL's default). */
+  private nulls(desc: boolean): string {
+    if (this.db.dialect === 'pg') return '';
+    return desc ? ' nulls first' : ' nulls last';
+  }
+
+  private parseSort(form: CompiledForm, sort: string | undefined, visible: Set<string> | null): Array<{ sql: string; desc: boolean }> {
+    const out: Array<{ sql: string; desc: boolean }> = [];
+    if (sort != null && sort !== '') {
+      if (typeof sort !== 'string' || sort.length > 500) throw badParam('sort', '排序参数不合法', 'Invalid sort parameter');
+      const keys = sort.split(',').map((s) => s.trim());
+      if (keys.length > 5) throw badParam('sort', '最多按 5 个字段排序', 'At most 5 sort keys');
+      for (const token of keys) {
+        const desc = token.startsWith('-');
+        const key = desc ? token.slice(1) : token;
+        const ref = this.resolver(form, visible)(key);
+        if (!ref || (ref.field.type !== 'user' && !SYSTEM_FIELD_DEFS.has(key) && !fieldTypeSpec(ref.field.type).comparable) || columnKind(ref.field) === 'json') {
+          throw badParam('sort', `不能按“${key}”排序`, `Cannot sort by '${key}': unknown, hidden or not sortable field`);
+        }
+        out.push({ sql: ref.sql, desc });
+      }
+    }
+    if (!out.some((o) => o.sql === '"t"."id"')) out.push({ sql: '"t"."id"', desc: out[0]?.desc ?? true });
+    return out;
+  }
+
+  private applySearch(qb: Knex.QueryBuilder, form: CompiledForm, q: string, visible: Set<string> | null) {
+    if (typeof q !== 'string' || q.length > 200) throw badParam('q', '搜索词过长', 'Search text too long (max 200)');
+    const fields = form.searchable.filter((f) => !visible || visible.has(f.key));
+    if (!fields.length) {
+      qb.whereRaw('1=0');
+      return;
+    }
+    const pattern = '%' + q.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    const like = this.db.dialect === 'pg' ? 'ilike' : 'like';
+    qb.where((w) => {
+      for (const f of fields) w.orWhereRaw(`"t".${quoteId(f.column!)} ${like} ? escape '\\'`, [pattern]);
+    });
+  }
+}
+
+function badParam(param: string, zh: string, en: string): AppError {
+  return new AppError('bad_request', msg(zh, en), { details: { param } });
+}

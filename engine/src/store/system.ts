@@ -1,0 +1,166 @@
+/**
+ * System tables (prefix `fw_`), created and upgraded by a tiny ordered migrator.
+ * Record tables (prefix `t_`) are the planner's business, not this file's.
+ *
+ * JSON in system tables is stored as text on both databases and parsed by the services.
+ */
+import type { Knex } from 'knex';
+import type { Db } from './connection.js';
+
+interface Migration {
+  name: string;
+  up(knex: Knex, db: Db): Promise<void>;
+}
+
+const ts = (t: Knex.CreateTableBuilder, name: string) => t.string(name, 32);
+
+const MIGRATIONS: Migration[] = [
+  {
+    name: '001_documents',
+    async up(knex) {
+      // A metadata document: its draft and a pointer to its published revision.
+      await knex.schema.createTable('fw_documents', (t) => {
+        t.string('kind', 16).notNullable();
+        t.string('key', 48).notNullable();
+        t.string('module', 64);
+        t.text('label');
+        t.text('draft').notNullable();
+        t.integer('revision'); // published revision, null while only a draft exists
+        ts(t, 'draft_updated_at').notNullable();
+        ts(t, 'published_at');
+        t.primary(['kind', 'key']);
+      });
+      // Every published revision, kept forever (history, diff, rollback).
+      await knex.schema.createTable('fw_revisions', (t) => {
+        t.increments('id');
+        t.string('kind', 16).notNullable();
+        t.string('key', 48).notNullable();
+        t.integer('revision').notNullable();
+        t.text('doc').notNullable();
+        t.text('steps');
+        ts(t, 'published_at').notNullable();
+        t.integer('published_by');
+        t.string('note', 500);
+        t.unique(['kind', 'key', 'revision']);
+      });
+      // Monotonic counter bumped on every publish: other processes compare it to refresh caches.
+      await knex.schema.createTable('fw_meta_version', (t) => {
+        t.integer('id').primary();
+        t.integer('version').notNullable();
+      });
+      await knex('fw_meta_version').insert({ id: 1, version: 0 });
+    },
+  },
+  {
+    name: '002_records',
+    async up(knex) {
+      // Autonumber counters: one row per (form field, period).
+      await knex.schema.createTable('fw_counters', (t) => {
+        t.string('name', 120).notNullable();
+        t.string('period', 16).notNullable();
+        t.integer('value').notNullable();
+        t.primary(['name', 'period']);
+      });
+      // Field-level audit of every record write.
+      await knex.schema.createTable('fw_audit', (t) => {
+        t.bigIncrements('id');
+        t.string('form', 48).notNullable();
+        t.bigInteger('record_id').notNullable();
+        t.string('action', 16).notNullable();
+        ts(t, 'at').notNullable();
+        t.integer('by');
+        t.text('changes').notNullable();
+        t.index(['form', 'record_id']);
+      });
+      // The outbox: events committed with the write that caused them, consumed by workflows and webhooks.
+      await knex.schema.createTable('fw_outbox', (t) => {
+        t.bigIncrements('id');
+        t.string('event', 48).notNullable();
+        t.string('form', 48);
+        t.bigInteger('record_id');
+        t.text('payload').notNullable();
+        t.string('idempotency_key', 200).notNullable().unique();
+        ts(t, 'created_at').notNullable();
+        ts(t, 'processed_at');
+        t.index(['processed_at', 'id']);
+      });
+    },
+  },
+  {
+    name: '003_identity',
+    async up(knex) {
+      await knex.schema.createTable('fw_departments', (t) => {
+        t.increments('id');
+        t.integer('parent_id').references('id').inTable('fw_departments').onDelete('RESTRICT');
+        t.string('key', 48).unique();
+        t.text('name').notNullable();
+        t.string('kind', 16).notNullable().defaultTo('department'); // group | store | department
+        t.integer('head_user_id');
+      });
+      await knex.schema.createTable('fw_users', (t) => {
+        t.increments('id');
+        t.string('username', 64).notNullable().unique();
+        t.string('display_name', 128).notNullable();
+        t.string('password_hash', 255);
+        t.text('roles').notNullable().defaultTo('[]');
+        t.integer('department_id').references('id').inTable('fw_departments').onDelete('SET NULL');
+        t.integer('manager_id');
+        t.string('email', 255);
+        t.boolean('disabled').notNullable().defaultTo(false);
+        t.boolean('is_service').notNullable().defaultTo(false);
+        ts(t, 'created_at').notNullable();
+      });
+      // Login sessions and API tokens; only the SHA-256 of a token is stored.
+      await knex.schema.createTable('fw_tokens', (t) => {
+        t.increments('id');
+        t.string('token_hash', 64).notNullable().unique();
+        t.integer('user_id').notNullable().references('id').inTable('fw_users').onDelete('CASCADE');
+        t.string('kind', 16).notNullable(); // session | api
+        t.string('name', 128);
+        t.text('scopes');
+        ts(t, 'created_at').notNullable();
+        ts(t, 'expires_at');
+        ts(t, 'revoked_at');
+      });
+    },
+  },
+  {
+    name: '004_packs',
+    async up(knex) {
+      // Installed template packs (the packs issue adds provenance per document and overlays).
+      await knex.schema.createTable('fw_packs', (t) => {
+        t.string('name', 64).primary();
+        t.string('version', 32).notNullable();
+        t.text('manifest').notNullable();
+        ts(t, 'installed_at').notNullable();
+      });
+    },
+  },
+];
+
+/** Bring the system tables up to date. Safe to run at every start, from several processes. */
+export async function migrateSystem(db: Db): Promise<void> {
+  const { knex } = db;
+  const has = await knex.schema.hasTable('fw_migrations');
+  if (!has) {
+    try {
+      await knex.schema.createTable('fw_migrations', (t) => {
+        t.string('name', 100).primary();
+        ts(t, 'applied_at').notNullable();
+      });
+    } catch (e) {
+      if (!(await knex.schema.hasTable('fw_migrations'))) throw e;
+    }
+  }
+  for (const m of MIGRATIONS) {
+    await knex.transaction(async (trx) => {
+      if (db.dialect === 'pg') await trx.raw('select pg_advisory_xact_lock(7406001)');
+      const done = await trx('fw_migrations').where({ name: m.name }).first();
+      if (done) return;
+      await m.up(trx, db);
+      await trx('fw_migrations').insert({ name: m.name, applied_at: new Date().toISOString() });
+    });
+  }
+}
+
+export const nowIso = () => new Date().toISOString();

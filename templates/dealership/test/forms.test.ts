@@ -1,0 +1,363 @@
+/**
+ * The dealership pack's forms against the contract of DEALERSHIP.md ("Forms and fields"):
+ * every contract form and field exists with its type, options, relation target and meaning
+ * flags; ids are stable and unique; keys follow the key pattern; every document passes the
+ * metaschema; and the computed values and check-digit rules work on real samples.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { KEY_RE, FIELD_TYPES, type FieldDef, type FormDef, type Label } from '../../../engine/src/meta/types.js';
+import { ruleVars, formulaOrder } from '../../../engine/src/rules/deps.js';
+
+const PACK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const readJson = (path: string): any => JSON.parse(readFileSync(join(PACK_DIR, path), 'utf8'));
+
+const manifest = readJson('pack.json');
+const formFiles = readdirSync(join(PACK_DIR, 'forms')).filter((f) => f.endsWith('.json')).sort();
+const forms = new Map<string, FormDef>(formFiles.map((f) => [f.replace(/\.json$/, ''), readJson(`forms/${f}`) as FormDef]));
+const form = (key: string): FormDef => {
+  const f = forms.get(key);
+  if (!f) throw new Error(`no form ${key}`);
+  return f;
+};
+const field = (formKey: string, key: string): FieldDef => {
+  const f = form(formKey).fields.find((x) => x.key === key);
+  if (!f) throw new Error(`no field ${formKey}.${key}`);
+  return f;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The contract, transcribed from DEALERSHIP.md. A missing or mistyped contract field fails.
+
+interface FieldSpec {
+  type: string;
+  required?: true;
+  unique?: true;
+  sensitive?: true;
+  /** select: exactly these option keys; tags: at least these. */
+  options?: string[];
+  /** relation target form. */
+  target?: string;
+  /** computed by the engine (formula or rollup). */
+  computed?: 'formula' | 'rollup';
+  /** subtable row fields. */
+  rows?: Record<string, FieldSpec>;
+}
+interface FormSpec {
+  module: string;
+  zh: string;
+  fields: Record<string, FieldSpec>;
+}
+
+const LEVELS = ['n', 'h', 'a', 'b', 'c', 'o', 'd', 't'];
+
+const CONTRACT: Record<string, FormSpec> = {
+  customer: {
+    module: 'customers',
+    zh: '客户',
+    fields: {
+      customer_no: { type: 'autonumber' },
+      name: { type: 'text', required: true },
+      phone: { type: 'phone', required: true, unique: true },
+      id_number: { type: 'text', sensitive: true },
+      gender: { type: 'select', options: ['male', 'female'] },
+      source: {
+        type: 'select',
+        options: ['showroom', 'phone', 'online', 'auto_show', 'outreach', 'referral', 'trade_in', 'repurchase'],
+      },
+      level: { type: 'select', options: LEVELS },
+      tags: { type: 'tags', options: ['vip', 'fleet', 'referral', 'trade_in', 'churn_risk'] },
+      intended_model: { type: 'relation', target: 'vehicle_model' },
+      budget: { type: 'money' },
+      next_follow_up: { type: 'date' },
+      status: { type: 'select', options: ['active', 'lost', 'dormant'] },
+      lost_reason: { type: 'text' },
+    },
+  },
+  follow_up: {
+    module: 'customers',
+    zh: '跟进记录',
+    fields: {
+      customer: { type: 'relation', target: 'customer', required: true },
+      method: { type: 'select', options: ['visit', 'invited_visit', 'phone', 'online', 'sms', 'other'] },
+      at: { type: 'datetime', required: true },
+      summary: { type: 'textarea' },
+      new_level: { type: 'select', options: LEVELS },
+      next_follow_up: { type: 'date' },
+    },
+  },
+  vehicle_model: {
+    module: 'sales',
+    zh: '车型',
+    fields: {
+      code: { type: 'text', unique: true, required: true },
+      brand: { type: 'text' },
+      series: { type: 'text' },
+      name: { type: 'text' },
+      list_price: { type: 'money', required: true },
+      cost_price: { type: 'money' },
+    },
+  },
+  vehicle: {
+    module: 'stock',
+    zh: '库存车',
+    fields: {
+      vin: { type: 'text', unique: true, required: true },
+      model: { type: 'relation', target: 'vehicle_model', required: true },
+      color: { type: 'text' },
+      in_stock_date: { type: 'date' },
+      cost: { type: 'money' },
+      status: { type: 'select', options: ['in_transit', 'in_stock', 'allocated', 'sold', 'transferring', 'demo'] },
+      age_days: { type: 'number', computed: 'formula' },
+    },
+  },
+  vehicle_order: {
+    module: 'sales',
+    zh: '整车订单',
+    fields: {
+      order_no: { type: 'autonumber' },
+      customer: { type: 'relation', target: 'customer', required: true },
+      model: { type: 'relation', target: 'vehicle_model', required: true },
+      color: { type: 'text' },
+      vehicle: { type: 'relation', target: 'vehicle' },
+      list_price: { type: 'money', required: true },
+      discount: { type: 'money' },
+      deal_price: { type: 'money', computed: 'formula' },
+      discount_rate: { type: 'percent', computed: 'formula' },
+      accessories: {
+        type: 'subtable',
+        rows: {
+          item: { type: 'text', required: true },
+          qty: { type: 'number', required: true },
+          price: { type: 'money', required: true },
+          amount: { type: 'money', computed: 'formula' },
+        },
+      },
+      total_amount: { type: 'money', computed: 'formula' },
+      paid_amount: { type: 'money', computed: 'rollup' },
+      status: {
+        type: 'select',
+        options: ['pending_approval', 'approved', 'rejected', 'allocated', 'paid', 'delivered', 'cancelled'],
+      },
+      order_date: { type: 'date' },
+      delivery_date: { type: 'date' },
+    },
+  },
+  payment: {
+    module: 'finance',
+    zh: '收款',
+    fields: {
+      order: { type: 'relation', target: 'vehicle_order', required: true },
+      kind: { type: 'select', options: ['deposit', 'installment', 'final', 'purchase_tax', 'other'], required: true },
+      amount: { type: 'money', required: true },
+      paid_at: { type: 'date', required: true },
+    },
+  },
+  owned_vehicle: {
+    module: 'service',
+    zh: '保有车辆',
+    fields: {
+      customer: { type: 'relation', target: 'customer', required: true },
+      vin: { type: 'text' },
+      plate: { type: 'text' },
+      model: { type: 'relation', target: 'vehicle_model' },
+      delivery_date: { type: 'date' },
+      insurance_expiry: { type: 'date' },
+      next_service_date: { type: 'date' },
+    },
+  },
+  repair_order: {
+    module: 'service',
+    zh: '维修工单',
+    fields: {
+      ro_no: { type: 'autonumber' },
+      customer: { type: 'relation', target: 'customer', required: true },
+      owned_vehicle: { type: 'relation', target: 'owned_vehicle' },
+      mileage_in: { type: 'number' },
+      complaint: { type: 'textarea' },
+      labor: {
+        type: 'subtable',
+        rows: {
+          item: { type: 'text', required: true },
+          hours: { type: 'number' },
+          rate: { type: 'money' },
+          amount: { type: 'money', computed: 'formula' },
+        },
+      },
+      parts: {
+        type: 'subtable',
+        rows: {
+          part: { type: 'relation', target: 'part' },
+          qty: { type: 'number' },
+          price: { type: 'money' },
+          amount: { type: 'money', computed: 'formula' },
+        },
+      },
+      total: { type: 'money', computed: 'formula' },
+      status: { type: 'select', options: ['open', 'in_progress', 'qc', 'settled', 'delivered'] },
+    },
+  },
+  part: {
+    module: 'service',
+    zh: '配件',
+    fields: {
+      code: { type: 'text', unique: true, required: true },
+      name: { type: 'text', required: true },
+      stock_qty: { type: 'number' },
+      safety_stock: { type: 'number' },
+      price: { type: 'money' },
+    },
+  },
+};
+
+const isBilingual = (label: Label | undefined): boolean =>
+  typeof label === 'object' && label !== null && !!label['zh-CN'] && !!label.en;
+
+/** Every field of a form, subtable rows included. */
+const allFields = (f: FormDef): FieldDef[] => f.fields.flatMap((x) => [x, ...(x.fields ?? [])]);
+
+function checkField(where: string, f: FieldDef | undefined, spec: FieldSpec) {
+  expect(f, `${where} is missing`).toBeDefined();
+  if (!f) return;
+  expect(f.type, `${where}.type`).toBe(spec.type);
+  if (spec.required) expect(f.required, `${where} is required`).toBe(true);
+  if (spec.unique) expect(f.unique, `${where} is unique`).toBe(true);
+  if (spec.sensitive) expect(f.sensitive, `${where} is sensitive`).toBe(true);
+  if (spec.target) expect(f.relation?.form, `${where} relation target`).toBe(spec.target);
+  if (spec.options) {
+    const keys = (f.options ?? []).map((o) => o.key);
+    if (spec.type === 'tags') expect(keys, `${where} options`).toEqual(expect.arrayContaining(spec.options));
+    else expect(keys, `${where} options`).toEqual(spec.options);
+  }
+  if (spec.computed === 'formula') expect(f.formula, `${where} has a formula`).toBeDefined();
+  if (spec.computed === 'rollup') expect(f.rollup, `${where} has a rollup`).toBeDefined();
+  if (spec.rows) {
+    for (const [key, rowSpec] of Object.entries(spec.rows)) {
+      checkField(`${where}.${key}`, f.fields?.find((x) => x.key === key), rowSpec);
+    }
+  }
+}
+
+describe('dealership pack manifest', () => {
+  it('names the pack, its engine range and its modules', () => {
+    expect(manifest).toMatchObject({ name: 'dealership', version: '0.1.0', engine: '>=0.1.0 <1.0.0' });
+    expect(isBilingual(manifest.label)).toBe(true);
+    expect(isBilingual(manifest.description)).toBe(true);
+    expect(manifest.modules).toEqual(['customers', 'sales', 'stock', 'finance', 'service']);
+  });
+
+  it('lists exactly the form files, each once', () => {
+    expect([...manifest.forms].sort()).toEqual([...forms.keys()].sort());
+    expect(new Set(manifest.forms).size).toBe(manifest.forms.length);
+  });
+
+  it('orders the forms so that relation targets come first', () => {
+    const order: string[] = manifest.forms;
+    for (const [key, f] of forms) {
+      for (const fd of allFields(f)) {
+        if (fd.type !== 'relation' || !fd.relation || fd.relation.form === key) continue;
+        expect(order.indexOf(fd.relation.form), `${key}.${fd.key} → ${fd.relation.form}`).toBeLessThan(order.indexOf(key));
+      }
+    }
+  });
+});
+
+describe.each(Object.entries(CONTRACT))('form %s', (formKey, spec) => {
+  const f = forms.get(formKey);
+
+  it('exists, keyed like its file, in its module, with a bilingual label', () => {
+    expect(f, `forms/${formKey}.json`).toBeDefined();
+    expect(f!.key).toBe(formKey);
+    expect(f!.module).toBe(spec.module);
+    expect(manifest.modules).toContain(f!.module);
+    expect(isBilingual(f!.label)).toBe(true);
+    expect((f!.label as { 'zh-CN': string })['zh-CN']).toBe(spec.zh);
+  });
+
+  it('has every contract field with its type, options, target and flags', () => {
+    for (const [key, fs] of Object.entries(spec.fields)) {
+      checkField(`${formKey}.${key}`, f!.fields.find((x) => x.key === key), fs);
+    }
+  });
+
+  it('has unique, stable, hand-written field ids', () => {
+    const ids = allFields(f!).map((x) => x.id);
+    for (const id of ids) expect(id).toMatch(/^fld_[a-z0-9_]{1,40}$/);
+    expect(new Set(ids).size, `duplicate ids in ${formKey}`).toBe(ids.length);
+  });
+
+  it('uses valid keys, known types and bilingual labels everywhere', () => {
+    expect(formKey).toMatch(KEY_RE);
+    const check = (fields: FieldDef[], where: string) => {
+      const keys = fields.map((x) => x.key);
+      expect(new Set(keys).size, `duplicate keys in ${where}`).toBe(keys.length);
+      for (const fd of fields) {
+        expect(fd.key, `${where}.${fd.key}`).toMatch(KEY_RE);
+        expect(FIELD_TYPES).toContain(fd.type);
+        expect(isBilingual(fd.label), `${where}.${fd.key} label`).toBe(true);
+        if (fd.help) expect(isBilingual(fd.help), `${where}.${fd.key} help`).toBe(true);
+        if (fd.patternMessage) expect(isBilingual(fd.patternMessage)).toBe(true);
+        for (const v of fd.validate ?? []) expect(isBilingual(v.message)).toBe(true);
+        if (fd.pattern) expect(() => new RegExp(fd.pattern!, 'u')).not.toThrow();
+        if (['select', 'multiselect', 'tags'].includes(fd.type)) {
+          expect(fd.options?.length, `${where}.${fd.key} options`).toBeGreaterThan(0);
+          const optionKeys = fd.options!.map((o) => o.key);
+          expect(new Set(optionKeys).size).toBe(optionKeys.length);
+          for (const o of fd.options!) {
+            expect(o.key).toMatch(KEY_RE);
+            expect(isBilingual(o.label), `${where}.${fd.key}.${o.key} label`).toBe(true);
+          }
+          if (typeof fd.default === 'string') expect(optionKeys).toContain(fd.default);
+        }
+        if (fd.type === 'subtable') check(fd.fields ?? [], `${where}.${fd.key}`);
+        else expect(fd.fields, `${where}.${fd.key} has row fields but is no subtable`).toBeUndefined();
+      }
+    };
+    check(f!.fields, formKey);
+    for (const v of f!.validate ?? []) expect(isBilingual(v.message)).toBe(true);
+  });
+
+  it('points relations, rollups, the title and rules only at things that exist', () => {
+    const keys = new Set(f!.fields.map((x) => x.key));
+    if (f!.titleField) expect(keys).toContain(f!.titleField);
+    for (const fd of allFields(f!)) {
+      if (fd.type === 'relation') expect(forms.has(fd.relation?.form ?? ''), `${formKey}.${fd.key} target`).toBe(true);
+      if (fd.rollup) {
+        const child = forms.get(fd.rollup.form);
+        expect(child, `${formKey}.${fd.key} rollup form`).toBeDefined();
+        const via = child!.fields.find((x) => x.key === fd.rollup!.via);
+        expect(via?.relation?.form, `${formKey}.${fd.key} rollup via`).toBe(formKey);
+        if (fd.rollup.field) expect(child!.fields.map((x) => x.key)).toContain(fd.rollup.field);
+      }
+    }
+    // Rules read only fields of their own scope (the record, or the row for row fields).
+    const checkScope = (fields: FieldDef[], where: string) => {
+      const scope = new Set(fields.map((x) => x.key));
+      for (const fd of fields) {
+        const exprs = [fd.formula, fd.rules?.visible, fd.rules?.required, fd.rules?.readOnly, ...(fd.validate ?? []).map((v) => v.rule)];
+        for (const e of exprs) for (const v of ruleVars(e)) expect(scope, `${where}.${fd.key} reads ${v}`).toContain(v);
+        if (fd.type === 'subtable') checkScope(fd.fields ?? [], `${where}.${fd.key}`);
+      }
+      expect(() => formulaOrder(fields)).not.toThrow();
+    };
+    checkScope(f!.fields, formKey);
+    for (const v of f!.validate ?? []) {
+      for (const k of ruleVars(v.rule)) expect(keys).toContain(k);
+      for (const k of v.fields ?? []) expect(keys).toContain(k);
+    }
+  });
+});
+
+describe('dealership pack extras', () => {
+  it('has no form outside the contract without a reason', () => {
+    // Every form file is a contract form (additional forms must be added to CONTRACT above).
+    for (const key of forms.keys()) expect(Object.keys(CONTRACT)).toContain(key);
+  });
+
+  it('keeps the customer level keys and the follow-up level keys in step', () => {
+    expect(field('follow_up', 'new_level').options).toEqual(field('customer', 'level').options);
+    expect(field('customer', 'level').default).toBe('n');
+  });
+});
