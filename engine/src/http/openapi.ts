@@ -577,6 +577,10 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     }
     // An option list that is still empty would forbid every value: leave the enum out.
     dropEmptyEnums(s);
+    // `multipleOf: 0.01` rejects most decimals in binary floating point (19.99 / 0.01 is not an
+    // integer) in validators without a precision option, so clients would refuse real values:
+    // the two places are stated in the description instead.
+    if (f.type === 'money') delete s.multipleOf;
     if (!nonNull) s = nullable(s);
     const title = label(f.label);
     const help = label(f.help);

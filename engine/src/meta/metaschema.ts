@@ -325,7 +325,7 @@ function exceedsLimits(value: unknown, limits: JsonLimits): 'depth' | 'nodes' | 
 function createMetaAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, messages: true });
   ajv.addKeyword({ keyword: 'x-messages', schemaType: 'object' });
-  const jsonLimits: SchemaValidateFunction = function jsonLimits(schema: JsonLimits, data: unknown) {
+  const jsonLimits: SchemaValidateFunction = (schema: JsonLimits, data: unknown) => {
     const over = exceedsLimits(data, schema);
     if (!over) return true;
     jsonLimits.errors = [{ keyword: 'jsonLimits', params: { limit: over, ...schema }, message: `exceeds ${over} limit` }];

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KEY_RE, FIELD_TYPES, type FieldDef, type FormDef, type Label } from '../../../engine/src/meta/types.js';
 import { ruleVars, formulaOrder } from '../../../engine/src/rules/deps.js';
+import { validateFormDef } from '../../../engine/src/meta/metaschema.js';
+import { AppError } from '../../../engine/src/errors.js';
+import { applyRule } from '../../../engine/src/rules/operations.js';
 
 const PACK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readJson = (path: string): any => JSON.parse(readFileSync(join(PACK_DIR, path), 'utf8'));
@@ -359,5 +362,98 @@ describe('dealership pack extras', () => {
   it('keeps the customer level keys and the follow-up level keys in step', () => {
     expect(field('follow_up', 'new_level').options).toEqual(field('customer', 'level').options);
     expect(field('customer', 'level').default).toBe('n');
+  });
+});
+
+describe('dealership forms pass the metaschema', () => {
+  it.each([...forms.keys()])('%s', (key) => {
+    try {
+      validateFormDef(form(key));
+    } catch (e) {
+      // Show the JSON pointers and messages, not just "validation failed".
+      if (e instanceof AppError) throw new Error(`${key}: ${JSON.stringify(e.fields, null, 1)}`);
+      throw e;
+    }
+  });
+});
+
+describe('check-digit rules', () => {
+  /** Whether a field's own validate rules all hold for a value (as the record validator runs them). */
+  const passes = (formKey: string, key: string, value: unknown): boolean =>
+    (field(formKey, key).validate ?? []).every((v) => !!applyRule(v.rule, { [key]: value }));
+  const matchesPattern = (formKey: string, key: string, value: string): boolean =>
+    new RegExp(field(formKey, key).pattern!, 'u').test(value);
+
+  // Real VINs with valid check digits (the ISO 3779 / FMVSS 565 textbook examples, a Chinese-market
+  // FAW-VW VIN shape and the all-ones VIN), and corrupted copies of them.
+  const VALID_VINS = ['1M8GDM9AXKP042788', '1HGCM82633A004352', 'LFV2A21K6A3123456', '11111111111111111'];
+  const corrupt = (s: string, i: number, c: string) => s.slice(0, i) + c + s.slice(i + 1);
+
+  it('accepts valid VINs', () => {
+    for (const vin of VALID_VINS) {
+      expect(matchesPattern('vehicle', 'vin', vin), vin).toBe(true);
+      expect(passes('vehicle', 'vin', vin), vin).toBe(true);
+    }
+  });
+
+  it('rejects VINs with a wrong check digit or a changed character', () => {
+    expect(passes('vehicle', 'vin', corrupt('1M8GDM9AXKP042788', 8, '9'))).toBe(false); // check digit X → 9
+    expect(passes('vehicle', 'vin', corrupt('1HGCM82633A004352', 16, '3'))).toBe(false); // last digit changed
+    expect(passes('vehicle', 'vin', corrupt('LFV2A21K6A3123456', 3, '3'))).toBe(false); // a letter-for-digit typo
+    expect(passes('vehicle', 'vin', '1HGCM82633A00435')).toBe(false); // 16 characters
+    expect(passes('vehicle', 'vin', '1HGCM82633A0043521')).toBe(false); // 18 characters
+    expect(matchesPattern('vehicle', 'vin', '1HGCM82633A00435I')).toBe(false); // I is not used in VINs
+    expect(matchesPattern('vehicle', 'vin', '1hgcm82633a004352')).toBe(false); // lower case
+  });
+
+  it('leaves an empty VIN to the required check', () => {
+    expect(passes('vehicle', 'vin', null)).toBe(true);
+    expect(passes('vehicle', 'vin', '')).toBe(true);
+  });
+
+  // GB 11643 examples (the standard's own sample ending in X, and the well-known Wikipedia sample).
+  const VALID_IDS = ['11010519491231002X', '440524188001010014', '110101199003074477'];
+
+  it('accepts valid resident ID numbers (and a lowercase x) and empty ones', () => {
+    for (const id of VALID_IDS) {
+      expect(matchesPattern('customer', 'id_number', id), id).toBe(true);
+      expect(passes('customer', 'id_number', id), id).toBe(true);
+    }
+    expect(passes('customer', 'id_number', '11010519491231002x')).toBe(true);
+    expect(passes('customer', 'id_number', null)).toBe(true);
+    expect(passes('customer', 'id_number', '')).toBe(true);
+  });
+
+  it('rejects corrupted resident ID numbers', () => {
+    expect(passes('customer', 'id_number', corrupt('11010519491231002X', 17, '1'))).toBe(false);
+    expect(passes('customer', 'id_number', corrupt('440524188001010014', 10, '2'))).toBe(false);
+    expect(passes('customer', 'id_number', corrupt('110101199003074477', 6, '2'))).toBe(false);
+    expect(passes('customer', 'id_number', '11010519491231002')).toBe(false); // 17 digits
+    expect(matchesPattern('customer', 'id_number', '1101051949123100XX')).toBe(false);
+  });
+
+  it('checks phones and plates by pattern', () => {
+    expect(matchesPattern('customer', 'phone', '13812345678')).toBe(true);
+    expect(matchesPattern('customer', 'phone', '12812345678')).toBe(false);
+    expect(matchesPattern('customer', 'phone', '1381234567')).toBe(false);
+    for (const plate of ['粤B12345', '京AD12345', '沪A1234学', '川A0B2C3']) expect(matchesPattern('owned_vehicle', 'plate', plate), plate).toBe(true);
+    for (const plate of ['粤b12345', 'AB12345', '粤B1234', '粤B1234567']) expect(matchesPattern('owned_vehicle', 'plate', plate), plate).toBe(false);
+  });
+});
+
+describe('vehicle order rules', () => {
+  const rules = form('vehicle_order').validate!;
+  const failing = (rec: Record<string, unknown>) => rules.filter((v) => !applyRule(v.rule, rec)).map((v) => v.fields);
+
+  it('refuses a discount above the list price and a delivery before the order', () => {
+    expect(failing({ list_price: 200000, discount: 200000.01 })).toEqual([['discount']]);
+    expect(failing({ list_price: 200000, discount: 200000 })).toEqual([]);
+    expect(failing({ list_price: 200000, discount: 0, order_date: '2024-05-10', delivery_date: '2024-05-09' })).toEqual([['delivery_date']]);
+    expect(failing({ list_price: 200000, discount: 0, order_date: '2024-05-10', delivery_date: '2024-05-10' })).toEqual([]);
+  });
+
+  it('lets empty values through (the required checks report them)', () => {
+    expect(failing({})).toEqual([]);
+    expect(failing({ discount: 5000, list_price: null, order_date: null, delivery_date: '2024-05-09' })).toEqual([]);
   });
 });
