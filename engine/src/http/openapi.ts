@@ -689,13 +689,9 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     const title = label(form.label) || form.key;
     const description = label(form.description);
 
-    addSchema(`${P}Record`, {
-      ...recordObject(fields, 'out'),
-      title,
-      ...(description ? { description } : {}),
-    });
-    addSchema(`${P}Input`, { ...recordObject(fields, 'in'), title: `${title} — ${t('新建', 'create')}` });
-    addSchema(`${P}Patch`, { ...recordObject(fields, 'patch'), title: `${title} — ${t('修改', 'update')}` });
+    addSchema(`${P}Record`, { title, ...(description ? { description } : {}), ...recordObject(fields, 'out') });
+    addSchema(`${P}Input`, { title: `${title} — ${t('新建', 'create')}`, ...recordObject(fields, 'in') });
+    addSchema(`${P}Patch`, { title: `${title} — ${t('修改', 'update')}`, ...recordObject(fields, 'patch') });
     addSchema(`${P}List`, pageOf(ref(`${P}Record`), `${title} — ${t('列表', 'list')}`));
 
     const tag = `form:${form.key}`;
