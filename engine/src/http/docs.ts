@@ -49,7 +49,11 @@ export function swaggerUiAssetsDir(): string | null {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** An express router serving the documentation page under `base` (mount it at the app root). */
+/**
+ * An express router serving the documentation page at `base`, which is the path as the browser
+ * sees it. It can be mounted anywhere on the way (`app.use(docsRouter())` or
+ * `apiRouter.use(docsRouter())` under `/api`): it matches on the full path.
+ */
 export function docsRouter(opts: DocsOptions = {}): Router {
   const base = (opts.base ?? '/api/docs').replace(/\/+$/, '');
   const specUrl = opts.specUrl ?? '/api/openapi.json';
@@ -79,23 +83,40 @@ ${assetsDir ? `<script src="${assets}/swagger-ui-bundle.js" charset="utf-8"></sc
 </html>
 `;
 
+  const pages = new Map<string, { type: string; body: string }>([
+    [base, { type: 'text/html; charset=utf-8', body: html }],
+    [`${base}/`, { type: 'text/html; charset=utf-8', body: html }],
+    [`${base}/init.js`, { type: 'text/javascript; charset=utf-8', body: INIT_JS }],
+    [`${base}/docs.css`, { type: 'text/css; charset=utf-8', body: DOCS_CSS }],
+  ]);
+  const allowed = new Set<string>(DOCS_ASSETS);
+  const serveAssets = assetsDir
+    ? express.static(assetsDir, { index: false, redirect: false, maxAge: '1d', dotfiles: 'ignore', fallthrough: true })
+    : null;
+
+  // Matched on the full path (mount point + path), so the router works mounted at the app root
+  // or inside the /api router alike.
   const router = Router();
-  const small = (type: string, body: string) => (_req: Request, res: Response) => {
-    res.set({ 'Content-Type': type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
-    res.send(body);
-  };
-  router.get(base, small('text/html; charset=utf-8', html));
-  router.get(`${base}/init.js`, small('text/javascript; charset=utf-8', INIT_JS));
-  router.get(`${base}/docs.css`, small('text/css; charset=utf-8', DOCS_CSS));
-  if (assetsDir) {
-    const allowed = new Set<string>(DOCS_ASSETS);
-    const serve = express.static(assetsDir, { index: false, redirect: false, maxAge: '1d', dotfiles: 'ignore', fallthrough: true });
-    router.use(assets, (req: Request, res: Response, next: NextFunction) => {
-      if (!allowed.has(req.path.replace(/^\//, ''))) return next();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const full = req.baseUrl + req.path;
+    const page = pages.get(full);
+    if (page) {
+      res.set({ 'Content-Type': page.type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      res.send(page.body);
+      return;
+    }
+    if (serveAssets && full.startsWith(`${assets}/`) && allowed.has(full.slice(assets.length + 1))) {
       res.set('X-Content-Type-Options', 'nosniff');
-      return serve(req, res, next);
-    });
-  }
+      const url = req.url;
+      req.url = full.slice(assets.length); // "/swagger-ui.css" for express.static
+      return serveAssets(req, res, (err?: unknown) => {
+        req.url = url;
+        next(err);
+      });
+    }
+    next();
+  });
   return router;
 }
 

@@ -34,6 +34,8 @@ export function errorHandler(logger: Logger) {
     const app = toAppError(err);
     if (app.code === 'internal') logger.error('request failed', { requestId: (req as any).id, path: req.path, error: String((err as Error)?.stack ?? err) });
     if (res.headersSent) return res.end();
+    // A body we stopped reading (too large, malformed) must not be parsed as the next request.
+    if (!req.complete) res.setHeader('Connection', 'close');
     if (app.headers) for (const [k, v] of Object.entries(app.headers)) res.setHeader(k, v);
     res.status(app.status).json(app.toBody(langOf(req)));
   };

@@ -128,8 +128,8 @@ interface OpSpec {
   id: string;
   summary: [zh: string, en: string];
   description?: string;
-  /** Default true: the global bearer scheme applies. */
-  auth?: boolean;
+  /** Default true: the global bearer scheme applies. `optional`: works with or without a token. */
+  auth?: boolean | 'optional';
   parameters?: unknown[];
   body?: { content: Record<string, unknown>; required?: boolean; description?: string };
   responses: Record<string, unknown>;
@@ -165,7 +165,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   const op = (s: OpSpec) => {
     if (operationIds.has(s.id)) throw new Error(`OpenAPI: operationId ${s.id} used twice`);
     operationIds.add(s.id);
-    const auth = s.auth !== false;
+    const auth = s.auth !== false && s.auth !== 'optional';
     const names = new Set<ErrorResponseName>(s.errors ?? []);
     if (auth) names.add('Unauthenticated').add('Forbidden');
     names.add('RateLimited').add('Internal');
@@ -181,7 +181,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       ...(s.parameters?.length ? { parameters: s.parameters } : {}),
       ...(s.body ? { requestBody: { required: s.body.required ?? true, content: s.body.content, ...(s.body.description ? { description: s.body.description } : {}) } } : {}),
       responses,
-      ...(auth ? {} : { security: [] }),
+      ...(s.auth === false ? { security: [] } : s.auth === 'optional' ? { security: [{}, { [BEARER_SCHEME]: [] }] } : {}),
     };
   };
   const path = (p: string, item: Record<string, unknown>) => {
@@ -227,7 +227,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       username: str(),
       displayName: str(),
       roles: arr(str({ pattern: KEY_PATTERN }), { description: t('角色键', 'Role keys') }),
-      department: { type: ['integer', 'string', 'null'], description: t('部门', 'Department') },
+      department: { type: ['integer', 'null'], description: t('部门 id', 'Department id') },
       disabled: { type: 'boolean' },
     },
     ['id', 'username', 'displayName', 'roles'],
@@ -235,23 +235,28 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   ));
   addSchema('UserCreate', obj(
     {
-      username: str({ minLength: 1 }),
-      password: str({ minLength: 1, writeOnly: true }),
-      displayName: str(),
-      roles: arr(str({ pattern: KEY_PATTERN })),
-      department: { type: ['integer', 'string', 'null'] },
+      username: str({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' }),
+      password: str({ minLength: 8, maxLength: 200, writeOnly: true, description: t('省略则该用户不能用密码登录', 'Without one the user cannot sign in with a password') }),
+      displayName: str({ description: t('默认为用户名', 'Defaults to the username') }),
+      roles: arr(str({ pattern: KEY_PATTERN }), { maxItems: 50, default: [] }),
+      department: { type: ['integer', 'null'], description: t('部门 id', 'Department id') },
     },
-    ['username', 'password', 'displayName', 'roles'],
+    ['username'],
   ));
   addSchema('UserUpdate', obj({
-    roles: arr(str({ pattern: KEY_PATTERN })),
-    department: { type: ['integer', 'string', 'null'] },
+    roles: arr(str({ pattern: KEY_PATTERN }), { maxItems: 50 }),
+    department: { type: ['integer', 'null'] },
     disabled: { type: 'boolean' },
+    displayName: str(),
   }));
   addSchema('LoginRequest', obj({ username: str(), password: str({ writeOnly: true }) }, ['username', 'password']));
   addSchema('LoginResponse', obj({ token: str({ description: t('放在 Authorization: Bearer 中', 'Send as Authorization: Bearer') }), user: ref('User') }, ['token', 'user']));
   addSchema('MetaSummary', obj(
-    { key: str({ pattern: KEY_PATTERN }), label: ref('Label'), module: { type: ['string', 'null'] }, revision: { type: ['integer', 'null'], description: t('已发布的版本号', 'Published revision') }, status: str() },
+    {
+      key: str({ pattern: KEY_PATTERN }), label: ref('Label'), module: { type: ['string', 'null'] },
+      revision: { type: ['integer', 'null'], description: t('已发布的版本号；从未发布为 null', 'The published revision; null before the first publish') },
+      status: str({ enum: ['draft', 'published', 'modified'], description: t('modified：已发布且有未发布的草稿', 'modified: published, with an unpublished draft') }),
+    },
     ['key', 'label', 'module', 'revision', 'status'],
   ));
   addSchema('FieldDocument', obj(
@@ -280,11 +285,40 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     ['key'],
     { title: t('元数据文档', 'Metadata document'), description: t('表单、流程、报表、仪表板或角色的文档；由元模式校验', 'A form, workflow, report, dashboard or role document, checked by its metaschema') },
   ));
-  addSchema('PlanStep', obj({ op: str(), field: { type: ['string', 'null'] }, destructive: { type: 'boolean' } }, ['op', 'destructive']));
-  addSchema('Plan', obj({ steps: arr(ref('PlanStep')) }, ['steps']));
-  addSchema('PublishRequest', obj({ confirmDataLoss: { type: 'boolean', description: t('确认执行会丢失数据的步骤', 'Confirm steps that lose data') } }));
+  addSchema('PlanStep', obj(
+    {
+      op: str({ examples: ['create_table', 'add_column', 'soft_delete', 'change_type', 'purge'] }),
+      field: str({ description: t('字段键（子表字段为 `子表.键`）', 'The field key (`subtable.key` for a subtable field)') }),
+      fieldId: str(),
+      table: str(),
+      column: str(),
+      destructive: { type: 'boolean', description: t('会丢失已存数据', 'Loses stored data') },
+      detail: { type: 'object', additionalProperties: true },
+    },
+    ['op', 'destructive'],
+  ));
+  addSchema('Plan', obj({ form: str(), steps: arr(ref('PlanStep')) }, ['steps']));
+  addSchema('PublishRequest', obj({
+    confirmDataLoss: { type: 'boolean', description: t('确认执行会丢失数据的步骤', 'Confirm steps that lose data') },
+    note: str({ maxLength: 500, description: t('版本说明', 'A note kept with the revision') }),
+  }));
+  addSchema('RollbackRequest', obj({ revision: int({ minimum: 1 }), confirmDataLoss: { type: 'boolean' } }, ['revision']));
+  addSchema('DocChange', obj(
+    { path: str({ description: t('JSON 指针', 'JSON Pointer') }), op: str({ enum: ['add', 'remove', 'change'] }), from: {}, to: {} },
+    ['path', 'op'],
+  ));
   addSchema('PublishResult', obj({ revision: int({ minimum: 1 }), steps: arr(ref('PlanStep')) }, ['revision', 'steps']));
-  addSchema('MetaRevision', obj({ revision: int({ minimum: 1 }) }, ['revision'], { description: t('一个已发布的版本', 'One published revision') }));
+  addSchema('MetaRevision', obj(
+    {
+      revision: int({ minimum: 1 }),
+      publishedAt: str({ format: 'date-time' }),
+      publishedBy: { type: ['integer', 'null'], description: t('发布人（用户 id）', 'Publisher (user id)') },
+      note: { type: ['string', 'null'] },
+      steps: { description: t('发布时执行的步骤', 'The steps the publish ran') },
+    },
+    ['revision', 'publishedAt'],
+    { description: t('一个已发布的版本', 'One published revision') },
+  ));
 
   const systemProps = (): Record<string, JsonSchema> => ({
     id: int({ minimum: 1, readOnly: true, description: t('记录 id', 'Record id') }),
@@ -527,6 +561,32 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     parameters: [paramRef('Kind'), paramRef('MetaKey')],
     get: op({ tag: 'meta', id: 'listMetaRevisions', summary: ['已发布的版本', 'Published revisions'], responses: { 200: ok(t('版本', 'Revisions'), arr(ref('MetaRevision'))) }, errors: ['NotFound'] }),
   });
+  parameters.Revision = { name: 'revision', in: 'path', required: true, schema: int({ minimum: 1 }) };
+  path('/api/meta/{kind}/{key}/revisions/{revision}', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey'), paramRef('Revision')],
+    get: op({ tag: 'meta', id: 'getMetaRevision', summary: ['某个已发布版本的文档', 'The document as published in a revision'], responses: { 200: ok(t('文档', 'The document'), metaDoc) }, errors: ['BadRequest', 'NotFound'] }),
+  });
+  path('/api/meta/{kind}/{key}/diff', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey')],
+    get: op({
+      tag: 'meta', id: 'diffMeta', summary: ['两个版本之间的差异', 'The changes between two revisions'],
+      parameters: [
+        { name: 'from', in: 'query', required: true, schema: int({ minimum: 1 }) },
+        { name: 'to', in: 'query', required: true, schema: int({ minimum: 1 }) },
+      ],
+      responses: { 200: ok(t('改动', 'The changes'), arr(ref('DocChange'))) },
+      errors: ['BadRequest', 'NotFound'],
+    }),
+  });
+  path('/api/meta/{kind}/{key}/rollback', {
+    parameters: [paramRef('Kind'), paramRef('MetaKey')],
+    post: op({
+      tag: 'meta', id: 'rollbackMeta', summary: ['回滚：把旧版本重新发布为新版本', 'Roll back: publish an old revision again as a new one'],
+      body: { content: json(ref('RollbackRequest')) },
+      responses: { 200: ok(t('新版本与执行的步骤', 'The new revision and the steps run'), ref('PublishResult')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+  });
 
   // ----- field schemas ----------------------------------------------------------------------
 
@@ -657,7 +717,12 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
         responses: { 200: ok(t('记录', 'The record'), s.record) },
         errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
       }),
-      delete: op({ tag, id: `delete${idPart}Record`, summary: ['删除记录', 'Delete a record'], responses: { 204: ok(t('已删除', 'Deleted')) }, errors: ['NotFound', 'Conflict'] }),
+      delete: op({
+        tag, id: `delete${idPart}Record`, summary: ['删除记录', 'Delete a record'],
+        parameters: [{ name: '_version', in: 'query', required: false, description: t('给出时，版本过期返回 conflict', 'When given, a stale version is `conflict`'), schema: int({ minimum: 1 }) }],
+        responses: { 204: ok(t('已删除', 'Deleted')) },
+        errors: ['BadRequest', 'NotFound', 'Conflict'],
+      }),
     });
     path(`${base}/{id}/history`, {
       parameters: idParams,
@@ -762,7 +827,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   });
   path('/api/openapi.json', {
     get: op({
-      tag: 'system', id: 'getOpenApi', summary: ['本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'],
+      tag: 'system', id: 'getOpenApi', summary: ['本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'], auth: 'optional',
       responses: { 200: ok(t('OpenAPI 文档', 'The OpenAPI document'), { type: 'object' }) },
     }),
   });

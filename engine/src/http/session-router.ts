@@ -5,12 +5,24 @@ import type { TokenCache } from './authn.js';
 import { actorOf, tokenOf, authenticate, requireAdmin } from './authn.js';
 import { bodyObject, intParam } from './params.js';
 import { AppError, msg } from '../errors.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 
-export function authRouter(users: UserService, cache: TokenCache): Router {
+export function authRouter(users: UserService, cache: TokenCache, throttle = new LoginThrottle()): Router {
   const r = Router();
   r.post('/login', async (req, res) => {
     const body = bodyObject(req.body);
-    const { token, user } = await users.login(body.username, body.password);
+    const name = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
+    const address = req.socket.remoteAddress ?? '';
+    throttle.check(name, address);
+    let session;
+    try {
+      session = await users.login(body.username, body.password);
+    } catch (e) {
+      throttle.fail(name, address);
+      throw e;
+    }
+    throttle.succeed(name);
+    const { token, user } = session;
     res.json({ token, user: { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles } });
   });
   r.get('/me', authenticate(users, cache), async (req, res) => {

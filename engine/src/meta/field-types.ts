@@ -11,7 +11,7 @@ import type { FieldDef, FieldType } from './types.js';
 
 /** How a value sits in its column. `null`: no column of its own (a subtable is a child table). */
 export type ColumnKind =
-  | 'string' // short text, varchar(255)
+  | 'string' // short text, varchar(255) (urls: varchar(2048))
   | 'text' // long text
   | 'integer' // 64-bit integer (ids, money in minor units, counters)
   | 'float'
@@ -41,7 +41,7 @@ export interface FieldTypeSpec {
   array?: boolean;
 }
 
-const MONEY_MAX = 9_000_000_000_000; // yuan; minor units stay well inside 2^53
+export const MONEY_MAX = 9_000_000_000_000; // yuan; minor units stay well inside 2^53
 
 const moneyToMinor = (v: unknown) => (typeof v === 'number' ? Math.round(v * 100) : v);
 const minorToMoney = (v: unknown) => (v == null ? v : Number(v) / 100);

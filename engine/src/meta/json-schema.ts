@@ -6,7 +6,7 @@
  *
  * Isomorphic: no Node or database imports (ajv and ajv-formats run in the browser too).
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaValidateFunction } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
 import type { FormatsPlugin } from 'ajv-formats';
 import { FIELD_TYPE_SPECS, isComputed, type JsonSchema } from './field-types.js';
@@ -235,6 +235,56 @@ function recordMessage(e: ErrorObject, field: FieldDef | undefined, rel: string[
 
 const UNKNOWN_FIELD = msg('未知字段', 'Unknown field');
 
+/** Decimal places of a number as JSON writes it (19.99 → 2, 1e-7 → 7). */
+function decimalPlaces(n: number): number {
+  const m = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?$/i.exec(String(n));
+  if (!m) return Infinity;
+  return Math.max(0, (m[1]?.length ?? 0) - (m[2] ? Number(m[2]) : 0));
+}
+
+/**
+ * `multipleOf` in decimal arithmetic: 19.99 is a multiple of 0.01 (binary floating point says
+ * it is not, and ajv's own check, even with multipleOfPrecision, fails on large amounts).
+ */
+export function isDecimalMultipleOf(value: number, step: number): boolean {
+  if (!Number.isFinite(value) || !(step > 0)) return false;
+  const places = Math.max(decimalPlaces(value), decimalPlaces(step));
+  const scale = 10 ** places;
+  if (places <= 15 && Math.abs(value * scale) < Number.MAX_SAFE_INTEGER) {
+    return Math.round(value * scale) % Math.round(step * scale) === 0;
+  }
+  const q = value / step;
+  return Math.abs(q - Math.round(q)) <= 1e-9 * Math.max(1, Math.abs(q));
+}
+
+/**
+ * A fresh ajv for one record schema (a shared instance would keep every compiled revision
+ * alive): formats date, date-time, email (ajv-formats) and uri (ajv-formats, with non-ASCII
+ * characters percent-encoded first, so https://例子.cn/路径 is a URL), and a decimal multipleOf.
+ */
+function recordAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
+  const uri = ajv.formats.uri as unknown;
+  if (typeof uri === 'function') {
+    ajv.addFormat('uri', (s: string) => {
+      try {
+        return (uri as (x: string) => boolean)(s.replace(/[^\x00-\x7F]+/gu, (c) => encodeURIComponent(c)));
+      } catch {
+        return false; // a lone surrogate
+      }
+    });
+  }
+  ajv.removeKeyword('multipleOf');
+  const multipleOf: SchemaValidateFunction = (step: number, data: number) => {
+    if (isDecimalMultipleOf(data, step)) return true;
+    multipleOf.errors = [{ keyword: 'multipleOf', params: { multipleOf: step }, message: `must be multiple of ${step}` }];
+    return false;
+  };
+  ajv.addKeyword({ keyword: 'multipleOf', type: 'number', schemaType: 'number', errors: true, validate: multipleOf });
+  return ajv;
+}
+
 /**
  * Compile a validator of record payloads (compiled once per call: cache it per form revision
  * and mode). The payload must already be stripped of system keys and computed fields
@@ -244,9 +294,7 @@ const UNKNOWN_FIELD = msg('未知字段', 'Unknown field');
  * when the payload is not an object at all.
  */
 export function compileRecordValidator(form: FormDef, mode: 'create' | 'update'): (payload: unknown) => Record<string, Msg[]> {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
-  const validate = ajv.compile(recordSchema(form, mode));
+  const validate = recordAjv().compile(recordSchema(form, mode));
   const byKey = new Map(liveFields(form).map((f) => [f.key, f]));
 
   return (payload: unknown) => {
@@ -323,6 +371,7 @@ function fieldUi(f: FieldDef, lang: Lang, computed: boolean): Record<string, unk
       break;
     case 'money':
       ui['ui:widget'] = 'money';
+      options.precision = 2;
       break;
     case 'percent':
       options.unit = '%';
@@ -417,6 +466,13 @@ function fieldSchema(f: FieldDef, lang: Lang): { schema: JsonSchema; ui: Record<
         },
       };
       ui = { ...ui, items: itemsUi };
+      break;
+    }
+    case 'money': {
+      // multipleOf 0.01 fails on binary floating point (19.99) in a stock ajv: the money
+      // widget keeps two places and the server checks them (compileRecordValidator).
+      const { multipleOf: _ignored, ...rest } = FIELD_TYPE_SPECS.money.valueSchema(f);
+      schema = rest;
       break;
     }
     default:

@@ -121,6 +121,8 @@ export interface FieldDef {
   multiple?: boolean;
   /** Soft-deleted: hidden from the API and UI, its column kept until a purge. */
   deleted?: boolean;
+  /** Drafts only: with `deleted`, drop the column at the next publish (destructive, needs confirmation). */
+  purge?: boolean;
   ui?: FieldUi;
 }
 

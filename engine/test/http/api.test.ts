@@ -149,7 +149,7 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
     ];
     for (const [path, init, status, code] of cases) {
       const r = await s.api(path, init);
-      expect({ path, status: r.status }).toEqual({ path, status });
+      expect({ path, status: r.status, body: r.status === status ? null : r.body }).toEqual({ path, status, body: null });
       expectErrorBody(r.body, code);
     }
     expect(({} as any).polluted).toBeUndefined();
@@ -241,6 +241,34 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
     const page = await fetch(s.url + '/api/docs');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
+  });
+
+  it('throttles password guessing with rate_limited and Retry-After', async () => {
+    await s.api('/api/users', { body: { username: 'victim', password: 'victim-password-1' } });
+    for (let i = 0; i < 5; i++) {
+      const r = await s.api('/api/auth/login', { body: { username: 'victim', password: `guess-${i}` }, token: null });
+      expect(r.status).toBe(401);
+    }
+    const limited = await s.api('/api/auth/login', { body: { username: 'victim', password: 'victim-password-1' }, token: null });
+    expect(limited.status).toBe(429);
+    expectErrorBody(limited.body, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('answers an internal failure with `internal` and no stack trace', async () => {
+    const broken = await testEngine(dialect);
+    const bs = await startServer(broken.engine);
+    try {
+      // the database goes away under a running server
+      await broken.engine.db.knex.destroy();
+      const r = await bs.api('/api/meta/forms');
+      expect(r.status).toBe(500);
+      expectErrorBody(r.body, 'internal');
+      expect(JSON.stringify(r.body)).not.toMatch(/knex|pool|destroy|\.ts|\.js/i);
+    } finally {
+      await bs.close();
+      await broken.drop().catch(() => undefined);
+    }
   });
 
   it('serves the two UIs at / and /designer', async () => {

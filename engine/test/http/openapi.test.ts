@@ -186,6 +186,8 @@ describe('buildOpenApi', () => {
       ['post', '/api/reports/{key}/run'], ['get', '/api/dashboards/{key}'],
       ['get', '/api/packs'], ['post', '/api/packs/install'], ['post', '/api/packs/upgrade'], ['get', '/api/packs/export'],
       ['get', '/api/openapi.json'],
+      // extensions served by meta-router.ts
+      ['get', '/api/meta/{kind}/{key}/revisions/{revision}'], ['get', '/api/meta/{kind}/{key}/diff'], ['post', '/api/meta/{kind}/{key}/rollback'],
     ];
     for (const form of ['customer', 'everything', 'empty_form', 'after_sales__visit_2']) {
       const b = `/api/records/${form}`;
@@ -242,6 +244,8 @@ describe('buildOpenApi', () => {
     expect(rec.security).toBeUndefined(); // the global requirement applies
     expect(rec.responses['401']).toBeDefined();
     expect((doc.paths['/api/records/{form}'] as Any).get.security).toBeUndefined();
+    // the document itself works with or without a token
+    expect((doc.paths['/api/openapi.json'] as Any).get.security).toEqual([{}, { bearerAuth: [] }]);
   });
 
   it('types record properties from the field-type registry', () => {
@@ -398,9 +402,13 @@ describe('docsRouter', () => {
   let base = '';
   beforeAll(async () => {
     const app = express();
-    app.use(docsRouter());
-    app.use('/fallback', docsRouter({ assetsDir: null, base: '/api/docs' }));
-    app.get('/api/openapi.json', (_req, res) => { res.json(buildOpenApi([customer], { version: '1' })); });
+    // Mounted inside the /api router, the way server.ts does it.
+    const api = express.Router();
+    api.use(docsRouter());
+    api.get('/openapi.json', (_req, res) => { res.json(buildOpenApi([customer], { version: '1' })); });
+    app.use('/api', api);
+    // Mounted at the root, with another base and without swagger-ui-dist.
+    app.use(docsRouter({ assetsDir: null, base: '/fallback/docs', specUrl: '/api/openapi.json' }));
     server = await new Promise<Server>((ok) => { const s = app.listen(0, '127.0.0.1', () => ok(s)); });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -450,10 +458,14 @@ describe('docsRouter', () => {
   });
 
   it('falls back to a plain page without swagger-ui-dist', async () => {
-    const res = await fetch(`${base}/fallback/api/docs`);
+    const res = await fetch(`${base}/fallback/docs`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).not.toContain('swagger-ui-bundle.js');
-    expect(html).toContain('/api/docs/init.js');
+    expect(html).toContain('<script src="/fallback/docs/init.js"');
+    expect((await fetch(`${base}/fallback/docs/init.js`)).status).toBe(200);
+    const asset = await fetch(`${base}/fallback/docs/assets/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(404);
+    await asset.arrayBuffer();
   });
 });

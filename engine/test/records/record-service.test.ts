@@ -45,7 +45,7 @@ const order: FormDef = {
     { id: 's_paid', key: 'paid', type: 'money', label: 'Paid', rollup: { form: 'receipt', via: 'sale', op: 'sum', field: 'amount' } },
     { id: 's_owed', key: 'owed', type: 'money', label: 'Owed', formula: { '-': [{ var: 'total' }, { var: 'paid' }] } },
   ],
-  validate: [{ rule: { '<=': [{ var: 'discount' }, { var: 'list_price' }] }, message: { 'zh-CN': '折扣不能超过指导价', en: 'Discount exceeds list price' }, fields: ['discount'] }],
+  validate: [{ rule: { or: [{ '!': { var: 'list_price' } }, { '<=': [{ var: 'discount' }, { var: 'list_price' }] }] }, message: { 'zh-CN': '折扣不能超过指导价', en: 'Discount exceeds list price' }, fields: ['discount'] }],
 };
 
 const receipt: FormDef = {

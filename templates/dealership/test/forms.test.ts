@@ -7,12 +7,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_RE, FIELD_TYPES, type FieldDef, type FormDef, type Label } from '../../../engine/src/meta/types.js';
 import { ruleVars, formulaOrder } from '../../../engine/src/rules/deps.js';
 import { validateFormDef } from '../../../engine/src/meta/metaschema.js';
+import { compileRecordValidator, stripForValidation } from '../../../engine/src/meta/json-schema.js';
 import { AppError } from '../../../engine/src/errors.js';
-import { applyRule } from '../../../engine/src/rules/operations.js';
+import { applyRule, setRulesClock } from '../../../engine/src/rules/operations.js';
+import { computeValues, ruleErrors } from '../../../engine/src/rules/evaluate.js';
 
 const PACK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readJson = (path: string): any => JSON.parse(readFileSync(join(PACK_DIR, path), 'utf8'));
@@ -354,8 +356,7 @@ describe.each(Object.entries(CONTRACT))('form %s', (formKey, spec) => {
 });
 
 describe('dealership pack extras', () => {
-  it('has no form outside the contract without a reason', () => {
-    // Every form file is a contract form (additional forms must be added to CONTRACT above).
+  it('checks every form file (a new form gets a row in CONTRACT above)', () => {
     for (const key of forms.keys()) expect(Object.keys(CONTRACT)).toContain(key);
   });
 
@@ -455,5 +456,134 @@ describe('vehicle order rules', () => {
   it('lets empty values through (the required checks report them)', () => {
     expect(failing({})).toEqual([]);
     expect(failing({ discount: 5000, list_price: null, order_date: null, delivery_date: '2024-05-09' })).toEqual([]);
+  });
+});
+
+describe('computed values', () => {
+  afterEach(() => setRulesClock(null));
+
+  it('computes the vehicle order: deal price, discount rate, accessories and total', () => {
+    const out = computeValues(form('vehicle_order'), {
+      list_price: 189900,
+      discount: 8000,
+      deal_price: 1, // a client-sent value never wins
+      accessories: [
+        { item: '脚垫', qty: 1, price: 399 },
+        { item: '行车记录仪', qty: 1, price: 1299.9 },
+        { item: '贴膜', qty: 2, price: 1500.05 },
+      ],
+    });
+    expect(out.deal_price).toBe(181900);
+    expect(out.discount_rate).toBe(0.0421); // 8000 / 189900 = 0.042127…
+    expect((out.accessories as Array<{ amount: number }>).map((r) => r.amount)).toEqual([399, 1299.9, 3000.1]);
+    expect(out.total_amount).toBe(186599); // 181900 + 399 + 1299.9 + 3000.1
+  });
+
+  it('is null-safe on a half-filled order', () => {
+    expect(computeValues(form('vehicle_order'), {})).toMatchObject({ deal_price: null, discount_rate: 0, total_amount: null });
+    expect(computeValues(form('vehicle_order'), { list_price: 100000, discount: null })).toMatchObject({
+      deal_price: 100000,
+      discount_rate: 0,
+      total_amount: 100000,
+    });
+    expect(computeValues(form('vehicle_order'), { list_price: 0, discount: 0 })).toMatchObject({ deal_price: 0, discount_rate: 0, total_amount: 0 });
+    const out = computeValues(form('vehicle_order'), { list_price: 100000, discount: 0, accessories: [{ item: 'x', qty: null, price: 10 }] });
+    expect((out.accessories as Array<{ amount: unknown }>)[0]!.amount).toBeNull();
+    expect(out.total_amount).toBe(100000);
+  });
+
+  it('computes the repair order total from labour and parts', () => {
+    const out = computeValues(form('repair_order'), {
+      labor: [
+        { item: '更换机油机滤', hours: 0.5, rate: 180 },
+        { item: '四轮定位', hours: 1.2, rate: 180 },
+      ],
+      parts: [
+        { part: 1, qty: 4.5, price: 88.8 },
+        { part: 2, qty: 1, price: 45 },
+      ],
+    });
+    expect((out.labor as Array<{ amount: number }>).map((r) => r.amount)).toEqual([90, 216]);
+    expect((out.parts as Array<{ amount: number }>).map((r) => r.amount)).toEqual([399.6, 45]);
+    expect(out.total).toBe(750.6);
+    expect(computeValues(form('repair_order'), {}).total).toBe(0);
+  });
+
+  it("computes a vehicle's stock age when read, never stored", () => {
+    setRulesClock(() => new Date('2024-05-01T04:00:00Z'));
+    const veh = form('vehicle');
+    expect(computeValues(veh, { in_stock_date: '2024-03-02' })).not.toHaveProperty('age_days');
+    expect(computeValues(veh, { in_stock_date: '2024-03-02' }, { includeVirtual: true }).age_days).toBe(60);
+    expect(computeValues(veh, { in_stock_date: null }, { includeVirtual: true }).age_days).toBeNull();
+  });
+});
+
+describe('rule errors', () => {
+  it('asks for a lost reason only when a customer is lost', () => {
+    const base = { name: '张三', phone: '13812345678' };
+    expect(ruleErrors(form('customer'), { ...base, status: 'active' })).toEqual({});
+    expect(Object.keys(ruleErrors(form('customer'), { ...base, status: 'lost' }))).toEqual(['lost_reason']);
+    expect(ruleErrors(form('customer'), { ...base, status: 'lost', lost_reason: '选择了竞品' })).toEqual({});
+  });
+
+  it("reports a bad ID number's check digit on the field", () => {
+    const errs = ruleErrors(form('customer'), { name: '张三', phone: '13812345678', id_number: '110105194912310021' });
+    expect(Object.keys(errs)).toEqual(['id_number']);
+  });
+
+  it('reports an excessive discount on the discount field', () => {
+    const order = { customer: 1, model: 1, list_price: 100000, discount: 120000, status: 'pending_approval', order_date: '2024-05-01' };
+    expect(Object.keys(ruleErrors(form('vehicle_order'), order))).toEqual(['discount']);
+    expect(ruleErrors(form('vehicle_order'), { ...order, discount: 3000 })).toEqual({});
+  });
+});
+
+describe('record payloads', () => {
+  /** A believable record of every form (relation ids are arbitrary). */
+  const SAMPLES: Record<string, Record<string, unknown>> = {
+    vehicle_model: { code: 'CAM-24-20G-LUX', brand: '丰田', series: '凯美瑞', name: '2024款 2.0G 豪华版', list_price: 199800, cost_price: 181500.5 },
+    part: { code: '90915-YZZN1', name: '机油滤清器', stock_qty: 48, safety_stock: 20, price: 88.8 },
+    customer: {
+      name: '张三', phone: '13812345678', id_number: '11010519491231002X', gender: 'male', source: 'showroom', level: 'h',
+      tags: ['vip', '老客户'], intended_model: 1, budget: 200000, next_follow_up: '2024-05-08', status: 'active', lost_reason: null,
+    },
+    vehicle: { vin: '1HGCM82633A004352', model: 1, color: '珍珠白', in_stock_date: '2024-03-02', cost: 181500, status: 'in_stock' },
+    follow_up: { customer: 1, method: 'invited_visit', at: '2024-05-01T06:30:00.000Z', summary: '试驾后对价格有顾虑', new_level: 'a', next_follow_up: '2024-05-05' },
+    vehicle_order: {
+      customer: 1, model: 1, color: '珍珠白', vehicle: 3, list_price: 199800, discount: 8000, status: 'pending_approval',
+      order_date: '2024-05-01', delivery_date: null, accessories: [{ item: '脚垫', qty: 1, price: 399 }],
+    },
+    payment: { order: 1, kind: 'deposit', amount: 5000, paid_at: '2024-05-01' },
+    owned_vehicle: {
+      customer: 1, vin: 'LFV2A21K6A3123456', plate: '粤BD12345', model: 1, delivery_date: '2024-05-20',
+      insurance_expiry: '2025-05-19', next_service_date: '2024-11-20',
+    },
+    repair_order: {
+      customer: 1, owned_vehicle: 1, mileage_in: 5230, complaint: '保养', status: 'open',
+      labor: [{ item: '更换机油机滤', hours: 0.5, rate: 180 }], parts: [{ part: 1, qty: 1, price: 88.8 }],
+    },
+  };
+
+  it.each([...forms.keys()])('%s accepts a believable record that breaks no rule', (key) => {
+    const f = form(key);
+    const sample = SAMPLES[key];
+    expect(sample, `a sample for ${key}`).toBeDefined();
+    const record = computeValues(f, sample!);
+    expect(compileRecordValidator(f, 'create')(stripForValidation(f, record))).toEqual({});
+    expect(ruleErrors(f, record)).toEqual({});
+  });
+
+  it('explains a bad phone, plate and VIN with their own messages', () => {
+    const customer = compileRecordValidator(form('customer'), 'create')({ name: '张三', phone: '1381234' });
+    expect(customer.phone?.[0]?.['zh-CN']).toBe('请输入11位大陆手机号');
+    const owned = compileRecordValidator(form('owned_vehicle'), 'create')({ customer: 1, plate: '粤b12345' });
+    expect(Object.keys(owned)).toEqual(['plate']);
+    const vehicle = compileRecordValidator(form('vehicle'), 'create')({ vin: '1HGCM82633A00435O', model: 1 });
+    expect(Object.keys(vehicle)).toEqual(['vin']);
+  });
+
+  it('refuses a payment of 0', () => {
+    const errs = compileRecordValidator(form('payment'), 'create')({ order: 1, kind: 'final', amount: 0, paid_at: '2024-05-01' });
+    expect(Object.keys(errs)).toEqual(['amount']);
   });
 });
