@@ -141,18 +141,28 @@ export interface FormFieldChange {
 
 const both = (l: Label | undefined) => ({ zh: labelText(l, 'zh-CN'), en: labelText(l, 'en') });
 
+/** Pair fields by id (both have one), then the rest by key. */
 function matchFields(a: FieldDef[], b: FieldDef[]): { pairs: Array<[FieldDef, FieldDef]>; added: FieldDef[]; removed: FieldDef[] } {
-  const ident = (f: FieldDef) => (f.id ? `id:${f.id}` : `key:${f.key}`);
-  const aBy = new Map(a.map((f) => [ident(f), f]));
-  const bIds = new Set(b.map(ident));
-  const pairs: Array<[FieldDef, FieldDef]> = [];
-  const added: FieldDef[] = [];
+  const aById = new Map(a.filter((f) => f.id).map((f) => [f.id, f]));
+  const matched = new Map<FieldDef, FieldDef>(); // b → a
   for (const f of b) {
-    const prev = aBy.get(ident(f));
-    if (prev) pairs.push([prev, f]);
-    else added.push(f);
+    const prev = f.id ? aById.get(f.id) : undefined;
+    if (prev) matched.set(f, prev);
   }
-  return { pairs, added, removed: a.filter((f) => !bIds.has(ident(f))) };
+  const usedA = new Set(matched.values());
+  for (const f of b) {
+    if (matched.has(f)) continue;
+    const prev = a.find((x) => !usedA.has(x) && x.key === f.key && !(x.id && f.id));
+    if (prev) {
+      matched.set(f, prev);
+      usedA.add(prev);
+    }
+  }
+  return {
+    pairs: b.filter((f) => matched.has(f)).map((f) => [matched.get(f)!, f]),
+    added: b.filter((f) => !matched.has(f)),
+    removed: a.filter((f) => !usedA.has(f)),
+  };
 }
 
 function summarizeFields(a: FieldDef[], b: FieldDef[], out: FormFieldChange[], parent?: string): void {
@@ -205,7 +215,7 @@ function summarizeFields(a: FieldDef[], b: FieldDef[], out: FormFieldChange[], p
 /**
  * What changed in a form's fields, for people: fields added, removed (or soft-deleted),
  * restored, renamed (key), retyped and relabelled, subtable row fields included (with
- * `parent`). Fields are matched by id (by key when a field has no id yet).
+ * `parent`). Fields are matched by id, and by key when one side has no id yet (a new draft field).
  */
 export function summarizeFormDiff(a: FormDef, b: FormDef): FormFieldChange[] {
   const out: FormFieldChange[] = [];

@@ -455,7 +455,7 @@ function fieldSchema(f: FieldDef, lang: Lang): { schema: JsonSchema; ui: Record<
       const rows = live(f.fields).map((sf) => ({ sf, ...fieldSchema(sf, lang) }));
       const itemsUi: Record<string, unknown> = { 'ui:order': rows.map((r) => r.sf.key) };
       for (const r of rows) if (Object.keys(r.ui).length) itemsUi[r.sf.key] = r.ui;
-      const required = rows.filter((r) => r.sf.required === true && !isComputed(r.sf)).map((r) => r.sf.key);
+      const required = rows.filter((r) => r.sf.required === true && !isComputed(r.sf) && !r.sf.ui?.hidden).map((r) => r.sf.key);
       schema = {
         type: 'array',
         maxItems: SUBTABLE_MAX_ROWS,
@@ -494,7 +494,7 @@ function fieldSchema(f: FieldDef, lang: Lang): { schema: JsonSchema; ui: Record<
  * Titles come from labels and descriptions from help; selects are `oneOf: [{const, title}]`;
  * multiselect and tags are arrays with `uniqueItems` ('checkboxes' / 'tags' widgets); computed
  * fields are `readOnly` with 'ui:readonly'; subtables are arrays of objects; `required` lists
- * the statically required, non-computed fields (rules.required is dynamic: the runtime applies
+ * the statically required, non-computed, not hidden fields (rules.required is dynamic: the runtime applies
  * it); 'ui:order' follows the form; `ui.span`/`ui.section` go into 'ui:options'. Soft-deleted
  * fields are left out. Non-standard widget names are listed in CUSTOM_WIDGETS / CUSTOM_FIELDS.
  * Values are not nullable: the UI should drop `null`s from formData (empty is `undefined`).
@@ -508,7 +508,7 @@ export function formJsonSchema(form: FormDef, lang: 'zh-CN' | 'en'): { schema: J
     properties[f.key] = schema;
     if (Object.keys(ui).length) uiSchema[f.key] = ui;
   }
-  const required = fields.filter((f) => f.required === true && !isComputed(f)).map((f) => f.key);
+  const required = fields.filter((f) => f.required === true && !isComputed(f) && !f.ui?.hidden).map((f) => f.key);
   const title = text(form.label, lang);
   const description = text(form.description, lang);
   const schema: JsonSchema = {

@@ -628,10 +628,14 @@ function unknownVars(
   }
 }
 
-const RESET_NEEDS: Record<string, { tokens: string[]; zh: string; en: string }> = {
-  year: { tokens: ['{YYYY}', '{YY}'], zh: '{YYYY} 或 {YY}', en: '{YYYY} or {YY}' },
-  month: { tokens: ['{MM}'], zh: '{MM}', en: '{MM}' },
-  day: { tokens: ['{DD}'], zh: '{DD}', en: '{DD}' },
+/** The date tokens a counter reset needs in the pattern, or numbers repeat (one of each group). */
+const RESET_NEEDS: Record<string, { groups: string[][]; zh: string; en: string; every: Msg }> = {
+  year: { groups: [['{YYYY}', '{YY}']], zh: '{YYYY} 或 {YY}', en: '{YYYY} or {YY}', every: msg('年', 'year') },
+  month: { groups: [['{YYYY}', '{YY}'], ['{MM}']], zh: '年份（{YYYY} 或 {YY}）和 {MM}', en: 'a year ({YYYY} or {YY}) and {MM}', every: msg('月', 'month') },
+  day: {
+    groups: [['{YYYY}', '{YY}'], ['{MM}'], ['{DD}']],
+    zh: '年份（{YYYY} 或 {YY}）、{MM} 和 {DD}', en: 'a year ({YYYY} or {YY}), {MM} and {DD}', every: msg('日', 'day'),
+  },
 };
 
 function semanticErrors(form: FormDef): FieldErrors {
@@ -718,11 +722,12 @@ function semanticErrors(form: FormDef): FieldErrors {
       }
       if (f.autonumber?.reset && f.autonumber.reset !== 'never') {
         const need = RESET_NEEDS[f.autonumber.reset]!;
-        if (!need.tokens.some((t) => f.autonumber!.pattern.includes(t))) {
+        const pattern = f.autonumber.pattern;
+        if (!need.groups.every((g) => g.some((t) => pattern.includes(t)))) {
           add(
             `${p}/autonumber/reset`,
-            `按${f.autonumber.reset === 'year' ? '年' : f.autonumber.reset === 'month' ? '月' : '日'}重新计数时，编号格式须包含 ${need.zh}，否则编号会重复`,
-            `resetting every ${f.autonumber.reset} needs ${need.en} in the pattern, or numbers would repeat`,
+            `按${need.every['zh-CN']}重新计数时，编号格式须包含${need.zh}，否则编号会重复`,
+            `resetting every ${need.every.en} needs ${need.en} in the pattern, or numbers would repeat`,
           );
         }
       }

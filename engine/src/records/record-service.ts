@@ -118,7 +118,7 @@ export class RecordService {
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
     throwIfErrors(ruleErrors(form.def, record));
 
-    const id = await this.transact(form, async (trx) => {
+    const created = await this.transact(form, async (trx) => {
       await this.checkRelations(trx, form, record, null);
       await this.checkUniques(trx, form, record, null);
       for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
@@ -136,9 +136,9 @@ export class RecordService {
       for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
       await this.audit(trx, form, id, 'create', actor, changes, at);
       await this.emit(trx, form, id, 'record.created', { record: after, by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:created`);
-      return id;
+      return after;
     });
-    return this.readBack(actor, form, id);
+    return this.visibleTo(actor, form, created);
   }
 
   async update(actor: Actor, formKey: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
@@ -148,7 +148,7 @@ export class RecordService {
     const payload = this.sanitize(form, input, access);
     throwIfErrors(form.validate.update(payload));
 
-    const newVersion = await this.transact(form, async (trx) => {
+    const updated = await this.transact(form, async (trx) => {
       const current = await this.lockedCurrent(trx, form, id, scope);
       if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
       const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
@@ -156,7 +156,7 @@ export class RecordService {
       await this.checkRelations(trx, form, merged, current);
       await this.checkUniques(trx, form, merged, id);
       const changes = diffRecords(form, current, merged);
-      if (!Object.keys(changes).length) return current._version;
+      if (!Object.keys(changes).length) return current;
       const at = nowIso();
       const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
       for (const f of form.columns) if (f.key in changes) set[f.column!] = toColumnValue(f, merged[f.key]);
@@ -167,10 +167,9 @@ export class RecordService {
       await this.audit(trx, form, id, 'update', actor, changes, at);
       const after = (await this.query.getOne(form, id, {}, trx))!;
       await this.emit(trx, form, id, 'record.updated', { record: after, before: current, changed: Object.keys(changes), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:v${after._version}`);
-      return after._version;
+      return after;
     });
-    void newVersion;
-    return this.readBack(actor, form, id);
+    return this.visibleTo(actor, form, updated);
   }
 
   async delete(actor: Actor, formKey: string, id: number, opts: WriteOptions = {}): Promise<void> {
@@ -263,11 +262,13 @@ export class RecordService {
     return current;
   }
 
-  private async readBack(actor: Actor, form: CompiledForm, id: number): Promise<ApiRecord> {
-    const { scope } = await this.scope(actor, form, 'read');
-    const rec = await this.query.getOne(form, id, { fields: scope.fields, vars: scope.vars });
-    if (!rec) throw recordNotFound(form, id);
-    return rec;
+  /** The written record as the actor may see it (fields outside their field set left out). */
+  private async visibleTo(actor: Actor, form: CompiledForm, rec: ApiRecord): Promise<ApiRecord> {
+    const access = await this.policy.fields(actor, form);
+    if (!access.visible) return rec;
+    const out = { ...rec };
+    for (const f of form.fields) if (!access.visible.has(f.key)) delete out[f.key];
+    return out;
   }
 
   private async insertRow(trx: Knex.Transaction, table: string, row: Record<string, unknown>): Promise<number> {

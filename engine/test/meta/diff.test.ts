@@ -160,3 +160,11 @@ describe('summarizeFormDiff', () => {
     expect(summarizeFormDiff(fullForm(), fullForm())).toEqual([]);
   });
 });
+
+describe('summarizeFormDiff: ids arriving', () => {
+  it('a field that got its id since is the same field', () => {
+    const a = { key: 'f', label: 'F', fields: [{ key: 'x', type: 'text', label: 'X' }] } as unknown as FormDef;
+    const b: FormDef = { key: 'f', label: 'F', fields: [{ id: 'fld_1', key: 'x', type: 'number', label: 'X' }] };
+    expect(summarizeFormDiff(a, b).map((c) => c.kind)).toEqual(['retyped']);
+  });
+});

@@ -221,3 +221,10 @@ describe('formJsonSchema', () => {
     expect(schema.properties.warranty.default).toBe(false);
   });
 });
+
+describe('formJsonSchema: hidden fields', () => {
+  it('a hidden field is not in required (the user could never fill it)', () => {
+    const f: FormDef = { key: 'h', label: 'H', fields: [{ id: 'a', key: 'a', type: 'text', label: 'A', required: true, ui: { hidden: true } }, { id: 'b', key: 'b', type: 'text', label: 'B', required: true }] };
+    expect((formJsonSchema(f, 'en').schema as { required: string[] }).required).toEqual(['b']);
+  });
+});

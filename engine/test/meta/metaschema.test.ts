@@ -333,7 +333,10 @@ describe('validateFormDef: semantic checks', () => {
     expectError(formErrors(variant((f) => (field(f, 'plate').pattern = '^[A-Z'))), `/fields/${idx('plate')}/pattern`, 'not a valid regular expression', '正则');
     expectError(formErrors(variant((f) => (field(f, 'mileage').min = 10, field(f, 'mileage').max = 5))), `/fields/${idx('mileage')}/max`, 'max must not be less than min', '最大值');
     expectError(formErrors(variant((f) => (field(f, 'title').minLength = 200))), `/fields/${idx('title')}/maxLength`, 'maxLength', '最大长度');
-    expectError(formErrors(variant((f) => (field(f, 'order_no').autonumber.reset = 'day'))), `/fields/${idx('order_no')}/autonumber/reset`, 'needs {DD}', '{DD}');
+    expectError(formErrors(variant((f) => (field(f, 'order_no').autonumber.reset = 'day'))), `/fields/${idx('order_no')}/autonumber/reset`, 'resetting every day needs a year ({YYYY} or {YY}), {MM} and {DD}', '{DD}');
+    expectError(formErrors(variant((f) => (field(f, 'order_no').autonumber = { pattern: '{MM}-{###}', reset: 'month' }))), `/fields/${idx('order_no')}/autonumber/reset`, 'every month', '按月');
+    expectError(formErrors(variant((f) => (field(f, 'order_no').autonumber = { pattern: 'A{###}', reset: 'year' }))), `/fields/${idx('order_no')}/autonumber/reset`, 'every year needs {YYYY} or {YY}', '按年');
+    expect(() => validateFormDef(variant((f) => (field(f, 'order_no').autonumber = { pattern: '{YY}{MM}{DD}{###}', reset: 'day' })))).not.toThrow();
     expectError(formErrors(variant((f) => (field(f, 'status').default = 'closed'))), `/fields/${idx('status')}/default`, 'not one of the field', '选项');
     expectError(formErrors(variant((f) => (field(f, 'services').default = ['oil', 'wax']))), `/fields/${idx('services')}/default`, 'option keys', '选项');
   });
