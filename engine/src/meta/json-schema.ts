@@ -70,19 +70,19 @@ export function recordSchema(form: FormDef, mode: 'create' | 'update'): JsonSche
 export function stripForValidation(form: FormDef, payload: unknown): unknown {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
   const computed = new Set(form.fields.filter((f) => !f.deleted && isComputed(f)).map((f) => f.key));
-  const out: Record<string, unknown> = {};
+  const entries: Array<[string, unknown]> = [];
   for (const [k, v] of Object.entries(payload as Record<string, unknown>)) {
     if ((RECORD_SYSTEM_KEYS as readonly string[]).includes(k) || computed.has(k)) continue;
     const sub = form.fields.find((f) => f.key === k && !f.deleted && f.type === 'subtable');
     if (sub && Array.isArray(v)) {
       const rowComputed = new Set(live(sub.fields).filter(isComputed).map((f) => f.key));
-      out[k] = v.map((row) => {
+      entries.push([k, v.map((row) => {
         if (row === null || typeof row !== 'object' || Array.isArray(row)) return row;
         return Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([rk]) => !rowComputed.has(rk)));
-      });
-    } else out[k] = v;
+      })]);
+    } else entries.push([k, v]);
   }
-  return out;
+  return Object.fromEntries(entries); // own properties only, even for a '__proto__' key
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,10 +299,12 @@ export function compileRecordValidator(form: FormDef, mode: 'create' | 'update')
 
   return (payload: unknown) => {
     if (validate(payload)) return {};
-    const out: Record<string, Msg[]> = {};
+    // A Map, not an object: payload keys such as 'constructor' or '__proto__' must stay data.
+    const out = new Map<string, Msg[]>();
     const add = (key: string, m: Msg) => {
-      const list = (out[key] ??= []);
+      const list = out.get(key) ?? [];
       if (!list.some((x) => x.en === m.en)) list.push(m);
+      out.set(key, list);
     };
     const errors = (validate.errors ?? []).filter(
       (e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && (e.params as { type?: string }).type === 'null'),
@@ -341,7 +343,7 @@ export function compileRecordValidator(form: FormDef, mode: 'create' | 'update')
       if (e.keyword === 'additionalProperties') rel = rel.slice(0, -1); // the message names the property
       add(key, recordMessage(e, field, rel));
     }
-    return out;
+    return Object.fromEntries(out); // own properties, even for '__proto__'
   };
 }
 

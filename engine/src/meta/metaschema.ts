@@ -346,8 +346,10 @@ const validateMinimalSchema: ValidateFunction = metaAjv.compile(MINIMAL_DOCUMENT
 type FieldErrors = Record<string, Msg[]>;
 
 function addError(out: FieldErrors, path: string, m: Msg): void {
-  const list = (out[path] ??= []);
+  const list = Object.prototype.hasOwnProperty.call(out, path) ? out[path]! : [];
   if (!list.some((x) => x.en === m.en && x['zh-CN'] === m['zh-CN'])) list.push(m);
+  // defineProperty: a path is data even if it were '__proto__'
+  Object.defineProperty(out, path, { value: list, enumerable: true, writable: true, configurable: true });
 }
 
 /** Escape one JSON Pointer segment. */

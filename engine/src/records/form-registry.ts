@@ -1,10 +1,9 @@
 /**
- * The published forms, compiled once per revision and kept in memory.
- *
- * Another engine process may publish: every `get` at most once a second compares the
- * database's metadata version with ours and reloads when it moved.
+ * The published forms, compiled once per revision (validators, columns, subtables) and kept in
+ * memory; see PublishedCache for how other processes' publishes arrive.
  */
 import type { DocumentService } from '../documents/document-service.js';
+import { PublishedCache } from '../documents/published-cache.js';
 import type { FormDef } from '../meta/types.js';
 import { compileForm, type CompiledForm } from '../store/compiled-form.js';
 import { notFound } from '../errors.js';
@@ -19,69 +18,37 @@ export interface RollupDependent {
 }
 
 export class FormRegistry {
-  private forms = new Map<string, CompiledForm>();
-  private version = -1;
-  private checkedAt = 0;
-  private loading: Promise<void> | null = null;
-  /** Minimum milliseconds between metadata-version checks. */
-  staleAfterMs = 1000;
+  readonly cache: PublishedCache<CompiledForm>;
 
-  constructor(private readonly docs: DocumentService) {
-    docs.onPublish((kind, key, doc, revision) => {
-      if (kind === 'forms') this.forms.set(key, compileForm(doc as FormDef, revision));
-    });
+  constructor(docs: DocumentService) {
+    this.cache = new PublishedCache(docs, 'forms', (doc, revision) => compileForm(doc as FormDef, revision));
   }
 
-  async load(): Promise<void> {
-    const version = await this.docs.metaVersion();
-    const all = await this.docs.allPublished('forms');
-    const next = new Map<string, CompiledForm>();
-    for (const { doc, revision } of all) {
-      const cur = this.forms.get(doc.key);
-      next.set(doc.key, cur && cur.revision === revision ? cur : compileForm(doc, revision));
-    }
-    this.forms = next;
-    this.version = version;
-    this.checkedAt = Date.now();
-  }
-
-  private async refresh(): Promise<void> {
-    if (Date.now() - this.checkedAt < this.staleAfterMs) return;
-    if (!this.loading) {
-      this.loading = (async () => {
-        try {
-          this.checkedAt = Date.now();
-          const v = await this.docs.metaVersion();
-          if (v !== this.version) await this.load();
-        } finally {
-          this.loading = null;
-        }
-      })();
-    }
-    await this.loading;
+  load(): Promise<void> {
+    return this.cache.load();
   }
 
   async get(key: string): Promise<CompiledForm> {
-    await this.refresh();
-    const f = this.forms.get(key);
+    await this.cache.fresh();
+    const f = this.cache.peek(key);
     if (!f) throw notFound('表单不存在', `No published form '${key}'`);
     return f;
   }
 
   async all(): Promise<CompiledForm[]> {
-    await this.refresh();
-    return [...this.forms.values()];
+    await this.cache.fresh();
+    return this.cache.values();
   }
 
   /** Without a freshness check (inside a transaction, after `get` has run). */
   peek(key: string): CompiledForm | undefined {
-    return this.forms.get(key);
+    return this.cache.peek(key);
   }
 
   /** Rollups on other forms that aggregate records of `childForm`. */
   rollupDependents(childForm: string): RollupDependent[] {
     const out: RollupDependent[] = [];
-    for (const parent of this.forms.values()) {
+    for (const parent of this.cache.values()) {
       for (const f of parent.rollups) {
         if (f.rollup!.form === childForm) out.push({ parent, fieldKey: f.key, via: f.rollup!.via });
       }

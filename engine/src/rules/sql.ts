@@ -100,6 +100,11 @@ const CONDITION_OPS = new Set([
   'starts_with', 'ends_with', 'is_empty',
 ]);
 
+const ARITY: Record<string, number[]> = {
+  '==': [2], '===': [2], '!=': [2], '!==': [2], '<': [2, 3], '<=': [2, 3], '>': [2], '>=': [2],
+  '!': [1], '!!': [1], in: [2], contains: [2], starts_with: [2], ends_with: [2], is_empty: [1],
+};
+
 type Cls = 'string' | 'number' | 'money' | 'date' | 'datetime' | 'boolean' | 'array' | 'jsonArray' | 'jsonObject';
 const ORDERED: ReadonlySet<Cls> = new Set(['string', 'number', 'money', 'date', 'datetime']);
 const SCALAR: ReadonlySet<Cls> = new Set(['string', 'number', 'money', 'date', 'datetime', 'boolean']);
@@ -317,21 +322,20 @@ class FilterCompiler {
   // ----- conditions -------------------------------------------------------------------------
 
   pred(x: unknown): Pred {
-    if (this.isConstant(x)) return constant(truthy(this.evaluate(x)));
-    if (Array.isArray(x)) throw bad('列表不能作为条件', 'a list is not a condition');
-    const op = opOf(x)!;
-    const args = argsOf(x as Record<string, unknown>, op);
+    const op = opOf(x);
+    const args = op === null ? [] : argsOf(x as Record<string, unknown>, op);
     const arity = (...n: number[]) => {
       if (!n.includes(args.length)) throw bad(`运算「${op}」的参数个数不对`, `operation '${op}' takes ${n.join(' or ')} argument(s), got ${args.length}`, { operation: op });
     };
+    if (op !== null && own(ARITY, op)) arity(...ARITY[op]!);
+    if (this.isConstant(x)) return constant(truthy(this.evaluate(x)));
+    if (Array.isArray(x) || op === null) throw bad('列表不能作为条件', 'a list is not a condition');
     switch (op) {
       case 'var':
         return this.truthiness(this.fieldTerm((x as Record<string, unknown>).var));
       case '!!':
-        arity(1);
         return this.pred(args[0]);
       case '!':
-        arity(1);
         return not(this.pred(args[0]));
       case 'and':
       case 'or': {
@@ -342,35 +346,27 @@ class FilterCompiler {
       }
       case '==':
       case '===':
-        arity(2);
         return this.eq(this.term(args[0]), this.term(args[1]));
       case '!=':
       case '!==':
-        arity(2);
         return not(this.eq(this.term(args[0]), this.term(args[1])));
       case '<':
       case '<=': {
-        arity(2, 3);
         const t = args.map((a) => this.term(a));
         if (t.length === 2) return this.compare(op, t[0]!, t[1]!);
         return join([this.compare(op, t[0]!, t[1]!), this.compare(op, t[1]!, t[2]!)], ' AND ');
       }
       case '>':
       case '>=':
-        arity(2);
         return this.compare(op, this.term(args[0]), this.term(args[1]));
       case 'in':
-        arity(2);
         return this.in(this.term(args[0]), this.term(args[1]));
       case 'contains':
-        arity(2);
         return this.contains(op, this.term(args[0]), this.term(args[1]));
       case 'starts_with':
       case 'ends_with':
-        arity(2);
         return this.affix(op, this.term(args[0]), this.term(args[1]));
       case 'is_empty':
-        arity(1);
         return this.isEmpty(this.term(args[0]));
       default:
         throw this.unsupported(op, '不能用于筛选字段', 'is not supported in filters on fields');
@@ -555,6 +551,7 @@ function not(p: Pred): Pred {
 }
 
 function join(parts: Pred[], sep: ' AND ' | ' OR '): Pred {
+  if (parts.length === 1) return parts[0]!;
   return { sql: `(${parts.map((p) => p.sql).join(sep)})`, b: parts.flatMap((p) => p.b) };
 }
 

@@ -228,3 +228,23 @@ describe('formJsonSchema: hidden fields', () => {
     expect((formJsonSchema(f, 'en').schema as { required: string[] }).required).toEqual(['b']);
   });
 });
+
+describe('compileRecordValidator: hostile keys', () => {
+  it('constructor, __proto__, toString are unknown fields, kept as data', () => {
+    const payload = JSON.parse('{"title":"x","__proto__":{"a":1},"constructor":"x","toString":1,"items":[{"constructor":1}]}');
+    const errors = validate(payload);
+    expect(Object.keys(errors).sort()).toEqual(['__proto__', 'constructor', 'items.0.constructor', 'toString']);
+    expect(Object.prototype.hasOwnProperty.call(errors, '__proto__')).toBe(true);
+    expect(errors.constructor).toEqual([{ 'zh-CN': '未知字段', en: 'Unknown field' }]);
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
+  });
+});
+
+describe('stripForValidation: hostile keys', () => {
+  it('keeps __proto__ as an own key, so validation still names it', () => {
+    const stripped = stripForValidation(form, JSON.parse('{"id":1,"__proto__":{"title":"x"}}')) as Record<string, unknown>;
+    expect(Object.keys(stripped)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(stripped)).toBe(Object.prototype);
+    expect(Object.keys(validate(stripped))).toEqual(['__proto__']);
+  });
+});
