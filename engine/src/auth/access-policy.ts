@@ -6,13 +6,16 @@ import type { Actor } from './actor.js';
 import type { CompiledForm } from '../store/compiled-form.js';
 import type { JsonLogic } from '../meta/types.js';
 
-export type RecordAction = 'create' | 'read' | 'update' | 'delete' | 'export' | 'import';
+import type { RecordAction } from './role-def.js';
+export type { RecordAction };
 
 export interface FieldAccess {
   /** Keys the actor may see; null: all. */
   visible: Set<string> | null;
-  /** Keys the actor may see but not write. */
+  /** Keys the actor may not write (including the ones they may not see). */
   readOnly: Set<string>;
+  /** Keys the actor sees masked (never filterable, sortable or searchable by them). */
+  masked: Set<string>;
 }
 
 export interface AccessPolicy {
@@ -25,5 +28,5 @@ export interface AccessPolicy {
 export const OPEN_POLICY: AccessPolicy = {
   can: () => true,
   rowScope: () => null,
-  fields: () => ({ visible: null, readOnly: new Set() }),
+  fields: () => ({ visible: null, readOnly: new Set(), masked: new Set() }),
 };

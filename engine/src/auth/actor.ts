@@ -8,6 +8,8 @@ export interface Actor {
   displayName?: string;
   roles: string[];
   departmentId: number | null;
+  /** The department and every department below it (row scope "department"). */
+  departments?: number[];
   /** Administrators pass every permission check. */
   isAdmin: boolean;
   /** The engine acting on its own (demo data, installs). */
@@ -26,6 +28,9 @@ export const SYSTEM_ACTOR: Actor = {
 /** The variables rules and row scopes may read as {"var": "$user.…"}. */
 export function actorVars(actor: Actor): Record<string, unknown> {
   return {
-    $user: { id: actor.userId, username: actor.username, roles: actor.roles, department: actor.departmentId },
+    $user: {
+      id: actor.userId, username: actor.username, roles: actor.roles, department: actor.departmentId,
+      departments: actor.departments ?? (actor.departmentId != null ? [actor.departmentId] : []),
+    },
   };
 }

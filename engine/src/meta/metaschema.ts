@@ -240,6 +240,7 @@ function fieldSchema(row: boolean): Schema {
       precision: { type: 'integer', minimum: 0, maximum: 10 },
       multiple: BOOL,
       deleted: BOOL,
+      purge: BOOL,
       ui: UI,
     },
     allOf: [
@@ -298,6 +299,50 @@ export const MINIMAL_DOCUMENT_SCHEMA: Schema = {
   properties: { key: KEY, label: LABEL_SCHEMA, module: { type: 'string', minLength: 1, maxLength: 64 } },
 };
 
+/**
+ * RoleDef (engine/src/auth/role-def.ts): per form, the actions, the rows (all, own, department,
+ * or a json-logic rule) and the field sets (hidden, read-only, masked) of a role.
+ */
+const ACTIONS = ['create', 'read', 'update', 'delete', 'export', 'import'];
+const KEY_LIST: Schema = { type: 'array', items: KEY, uniqueItems: true, maxItems: 500 };
+export const ROLE_DEF_SCHEMA: Schema = {
+  type: 'object',
+  required: ['key', 'label', 'permissions'],
+  additionalProperties: false,
+  properties: {
+    key: KEY,
+    label: LABEL_SCHEMA,
+    description: TEXT_SCHEMA,
+    module: { type: 'string', maxLength: 64 },
+    admin: BOOL,
+    manageMetadata: BOOL,
+    permissions: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['form', 'actions'],
+        additionalProperties: false,
+        properties: {
+          form: { anyOf: [KEY, { const: '*' }] },
+          actions: { type: 'array', items: { enum: ACTIONS }, uniqueItems: true, minItems: 1 },
+          rows: {
+            anyOf: [
+              { enum: ['all', 'own', 'department'] },
+              { type: 'object', required: ['rule'], additionalProperties: false, properties: { rule: LOGIC } },
+            ],
+          },
+          fields: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { hidden: KEY_LIST, readOnly: KEY_LIST, masked: KEY_LIST },
+          },
+        },
+      },
+    },
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Ajv (compiled once)
 // ---------------------------------------------------------------------------------------------
@@ -338,6 +383,7 @@ function createMetaAjv(): Ajv {
 const metaAjv = createMetaAjv();
 const validateFormSchema: ValidateFunction = metaAjv.compile(FORM_DEF_SCHEMA);
 const validateMinimalSchema: ValidateFunction = metaAjv.compile(MINIMAL_DOCUMENT_SCHEMA);
+const validateRoleSchema: ValidateFunction = metaAjv.compile(ROLE_DEF_SCHEMA);
 
 // ---------------------------------------------------------------------------------------------
 // Errors → JSON Pointer → messages
@@ -657,6 +703,19 @@ function semanticErrors(form: FormDef): FieldErrors {
     (f.fields ?? []).forEach((sf, j) => check(sf, `/fields/${i}/fields/${j}`));
   });
 
+  // Child tables are named form__column: a double underscore would make names collide.
+  if (form.key.includes('__')) add('/key', "表单键不能包含 '__'", "a form key may not contain '__'");
+  form.fields.forEach((f, i) => {
+    if (f.type === 'subtable' && f.key.includes('__')) add(`/fields/${i}/key`, "子表字段键不能包含 '__'", "a subtable's key may not contain '__'");
+    if (f.purge && !f.deleted) add(`/fields/${i}/purge`, '只有已删除的字段可以清除', 'only a deleted field can be purged');
+    if (f.sensitive) {
+      if (!['text', 'textarea', 'phone', 'email'].includes(f.type) || f.formula !== undefined) {
+        add(`/fields/${i}/sensitive`, '只有文本、多行文本、电话和邮箱字段可以设为敏感', 'only text, textarea, phone and email fields can be sensitive');
+      }
+      if (f.unique || f.indexed) add(`/fields/${i}/sensitive`, '敏感字段是加密存储的，不能设为唯一或索引', 'sensitive fields are encrypted: they cannot be unique or indexed');
+    }
+  });
+
   const topLive = form.fields.map((f, i) => ({ f, i })).filter(({ f }) => !f.deleted);
   const topKeys = new Set(topLive.map(({ f }) => f.key));
   const rowScopes = new Map<string, Set<string>>();
@@ -825,10 +884,15 @@ export function validateDocument(kind: MetaKind, doc: unknown): unknown {
   switch (kind) {
     case 'forms':
       return validateFormDef(doc);
+    case 'roles': {
+      const structural = structuralErrors(doc);
+      if (Object.keys(structural).length) throw validationError(structural);
+      if (!validateRoleSchema(doc)) throw validationError(schemaErrors(validateRoleSchema.errors, doc));
+      return doc;
+    }
     case 'workflows':
     case 'reports':
-    case 'dashboards':
-    case 'roles': {
+    case 'dashboards': {
       const structural = structuralErrors(doc);
       if (Object.keys(structural).length) throw validationError(structural);
       if (!validateMinimalSchema(doc)) throw validationError(schemaErrors(validateMinimalSchema.errors, doc));

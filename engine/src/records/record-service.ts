@@ -14,6 +14,8 @@ import { quoteId } from '../store/connection.js';
 import type { CompiledForm } from '../store/compiled-form.js';
 import { RecordQuery, type ApiRecord, type ListParams, type ListResult, type ReadScope } from '../store/record-query.js';
 import { CHILD_COLUMNS, recordTable } from '../store/tables.js';
+import { ColumnCodec } from '../store/column-codec.js';
+import { maskValue } from '../store/cipher.js';
 import { nowIso } from '../store/system.js';
 import { toColumnValue, fromColumnValue } from '../meta/field-types.js';
 import type { FieldDef, FormDef } from '../meta/types.js';
@@ -54,8 +56,9 @@ export class RecordService {
     private readonly db: Db,
     readonly forms: FormRegistry,
     private policy: AccessPolicy = OPEN_POLICY,
+    private readonly codec: ColumnCodec = new ColumnCodec(),
   ) {
-    this.query = new RecordQuery(db);
+    this.query = new RecordQuery(db, codec);
   }
 
   setPolicy(policy: AccessPolicy): void {
@@ -67,7 +70,7 @@ export class RecordService {
   async scope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<{ scope: ReadScope; access: FieldAccess }> {
     const access = await this.policy.fields(actor, form);
     const rows = await this.policy.rowScope(actor, form, action);
-    return { scope: { rows, fields: access.visible, vars: actorVars(actor) }, access };
+    return { scope: { rows, fields: access.visible, masked: access.masked, vars: actorVars(actor) }, access };
   }
 
   private async require(actor: Actor, form: CompiledForm, action: RecordAction): Promise<void> {
@@ -100,7 +103,12 @@ export class RecordService {
     if (!rows.length && !rec) throw recordNotFound(form, id);
     return rows.map((r: any) => {
       const changes = JSON.parse(r.changes) as Record<string, [unknown, unknown]>;
-      if (scope.fields) for (const k of Object.keys(changes)) if (!scope.fields.has(k)) delete changes[k];
+      for (const k of Object.keys(changes)) {
+        const f = form.byKey.get(k);
+        if (f?.sensitive) changes[k] = [this.codec.decode(f, changes[k]![0]), this.codec.decode(f, changes[k]![1])];
+        if (scope.fields && !scope.fields.has(k)) delete changes[k];
+        else if (scope.masked?.has(k)) changes[k] = [maskValue(changes[k]![0]), maskValue(changes[k]![1])];
+      }
       return { at: r.at, by: r.by ?? null, action: r.action, changes };
     });
   }
@@ -127,7 +135,7 @@ export class RecordService {
         _version: 1, _created_at: at, _updated_at: at,
         _created_by: actor.userId, _owner: opts.owner !== undefined ? opts.owner : actor.userId, _dept: actor.departmentId,
       };
-      for (const f of form.columns) row[f.column!] = toColumnValue(f, record[f.key]);
+      for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
       const id = await this.insertRow(trx, form.table, row);
       await this.writeSubtables(trx, form, id, record, true);
       await this.updateRollupTargets(trx, form, [record]);
@@ -135,7 +143,7 @@ export class RecordService {
       const changes: Record<string, [unknown, unknown]> = {};
       for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
       await this.audit(trx, form, id, 'create', actor, changes, at);
-      await this.emit(trx, form, id, 'record.created', { record: after, by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:created`);
+      await this.emit(trx, form, id, 'record.created', { record: this.protect(form, after), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:created`);
       return after;
     });
     return this.visibleTo(actor, form, created);
@@ -145,12 +153,13 @@ export class RecordService {
     const form = await this.forms.get(formKey);
     await this.require(actor, form, 'update');
     const { scope, access } = await this.scope(actor, form, 'update');
-    const payload = this.sanitize(form, input, access);
-    throwIfErrors(form.validate.update(payload));
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) this.sanitize(form, input, access);
 
     const updated = await this.transact(form, async (trx) => {
       const current = await this.lockedCurrent(trx, form, id, scope);
       if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+      const payload = this.sanitize(form, input, access, current);
+      throwIfErrors(form.validate.update(payload));
       const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
       throwIfErrors(ruleErrors(form.def, merged));
       await this.checkRelations(trx, form, merged, current);
@@ -159,14 +168,14 @@ export class RecordService {
       if (!Object.keys(changes).length) return current;
       const at = nowIso();
       const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
-      for (const f of form.columns) if (f.key in changes) set[f.column!] = toColumnValue(f, merged[f.key]);
+      for (const f of form.columns) if (f.key in changes) set[f.column!] = this.codec.encode(f, merged[f.key]);
       const n = await trx(form.table).where({ id, _version: current._version }).update(set);
       if (n !== 1) throw staleVersion(form, current);
       await this.writeSubtables(trx, form, id, merged, false, changes);
       await this.updateRollupTargets(trx, form, [current, merged]);
       await this.audit(trx, form, id, 'update', actor, changes, at);
       const after = (await this.query.getOne(form, id, {}, trx))!;
-      await this.emit(trx, form, id, 'record.updated', { record: after, before: current, changed: Object.keys(changes), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:v${after._version}`);
+      await this.emit(trx, form, id, 'record.updated', { record: this.protect(form, after), before: this.protect(form, current), changed: Object.keys(changes), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:v${after._version}`);
       return after;
     });
     return this.visibleTo(actor, form, updated);
@@ -184,14 +193,19 @@ export class RecordService {
       const changes: Record<string, [unknown, unknown]> = {};
       for (const f of form.fields) if (!isEmpty(current[f.key])) changes[f.key] = [current[f.key], null];
       await this.audit(trx, form, id, 'delete', actor, changes, nowIso());
-      await this.emit(trx, form, id, 'record.deleted', { record: current, by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:deleted`);
+      await this.emit(trx, form, id, 'record.deleted', { record: this.protect(form, current), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:deleted`);
     });
   }
 
   // ---------- steps ----------
 
   /** A plain object of field keys; system keys and computed fields dropped; hidden/read-only refused. */
-  private sanitize(form: CompiledForm, input: unknown, access: FieldAccess): Record<string, unknown> {
+  /**
+   * `current`: on update, the stored record — a read-only field sent back unchanged (a form
+   * posting every field) is dropped, a changed one refused. On create a read-only field may
+   * only be sent empty.
+   */
+  private sanitize(form: CompiledForm, input: unknown, access: FieldAccess, current?: ApiRecord): Record<string, unknown> {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw new AppError('bad_request', msg('请求体必须是 JSON 对象', 'The body must be a JSON object'));
     }
@@ -207,7 +221,8 @@ export class RecordService {
         continue;
       }
       if (f && access.readOnly.has(key)) {
-        refused[key] = [msg('此字段只读', 'This field is read-only for you')];
+        const unchanged = current ? same(toColumnValue(f, value ?? null), toColumnValue(f, current[key] ?? null)) : value == null;
+        if (!unchanged) refused[key] = [msg('此字段只读', 'This field is read-only for you')];
         continue;
       }
       out[key] = value;
@@ -265,9 +280,12 @@ export class RecordService {
   /** The written record as the actor may see it (fields outside their field set left out). */
   private async visibleTo(actor: Actor, form: CompiledForm, rec: ApiRecord): Promise<ApiRecord> {
     const access = await this.policy.fields(actor, form);
-    if (!access.visible) return rec;
+    if (!access.visible && !access.masked.size) return rec;
     const out = { ...rec };
-    for (const f of form.fields) if (!access.visible.has(f.key)) delete out[f.key];
+    for (const f of form.fields) {
+      if (access.visible && !access.visible.has(f.key)) delete out[f.key];
+      else if (access.masked.has(f.key)) out[f.key] = maskValue(out[f.key]);
+    }
     return out;
   }
 
@@ -291,7 +309,7 @@ export class RecordService {
       if (!rows.length) continue;
       const values = rows.map((r, i) => {
         const row: Record<string, unknown> = { [CHILD_COLUMNS.parent]: id, [CHILD_COLUMNS.seq]: i + 1 };
-        for (const c of st.columns) row[c.column!] = toColumnValue(c, r[c.key]);
+        for (const c of st.columns) row[c.column!] = this.codec.encode(c, r[c.key]);
         return row;
       });
       for (let i = 0; i < values.length; i += 200) await trx(st.table).insert(values.slice(i, i + 200));
@@ -391,7 +409,7 @@ export class RecordService {
       for (const f of parent.columns) {
         const a = toColumnValue(f, cur[f.key]);
         const b = toColumnValue(f, next[f.key]);
-        if (a !== b) set[f.column!] = b;
+        if (a !== b) set[f.column!] = this.codec.encode(f, next[f.key]);
       }
       if (Object.keys(set).length) {
         await trx(parent.table).where({ id: cur.id }).update(set);
@@ -402,7 +420,20 @@ export class RecordService {
   }
 
   private async audit(trx: Knex.Transaction, form: CompiledForm, id: number, action: string, actor: Actor, changes: Record<string, [unknown, unknown]>, at: string) {
-    await trx('fw_audit').insert({ form: form.key, record_id: id, action, at, by: actor.userId, changes: JSON.stringify(changes) });
+    const stored: Record<string, [unknown, unknown]> = {};
+    for (const [k, [a, b]] of Object.entries(changes)) {
+      const f = form.byKey.get(k);
+      stored[k] = f?.sensitive ? [this.codec.encode(f, a), this.codec.encode(f, b)] : [a, b];
+    }
+    await trx('fw_audit').insert({ form: form.key, record_id: id, action, at, by: actor.userId, changes: JSON.stringify(stored) });
+  }
+
+  /** Sensitive values leave the transaction encrypted (outbox payloads are stored rows too). */
+  private protect(form: CompiledForm, rec: Record<string, unknown>): Record<string, unknown> {
+    if (!form.fields.some((f) => f.sensitive)) return rec;
+    const out = { ...rec };
+    for (const f of form.fields) if (f.sensitive && out[f.key] != null) out[f.key] = this.codec.encode(f, out[f.key]);
+    return out;
   }
 
   private async emit(trx: Knex.Transaction, form: CompiledForm, id: number, event: string, payload: Record<string, unknown>, key: string) {

@@ -203,11 +203,14 @@ function dateAdd(v: unknown, n: unknown, unit: unknown): string | null {
   if (!t || k === null) return null;
   if (t.kind === 'date') {
     const d = t.date;
+    // Dates stay within years 0000–9999 ('YYYY-MM-DD'); anything beyond is null.
+    const fmt = (r: YMD) => (Number.isFinite(r.y) && r.y >= 0 && r.y <= 9999 ? formatDate(r) : null);
+    if (Math.abs(k) > 5_000_000) return null;
     switch (unit) {
-      case 'day': return formatDate(fromDayNumber(dayNumber(d) + k));
-      case 'week': return formatDate(fromDayNumber(dayNumber(d) + 7 * k));
-      case 'month': return formatDate(addMonthsClamped(d, k));
-      case 'year': return formatDate(addMonthsClamped(d, 12 * k));
+      case 'day': return fmt(fromDayNumber(dayNumber(d) + k));
+      case 'week': return fmt(fromDayNumber(dayNumber(d) + 7 * k));
+      case 'month': return fmt(addMonthsClamped(d, k));
+      case 'year': return fmt(addMonthsClamped(d, 12 * k));
       case 'hour': return validIso(zonedMidnight(d, rulesTimeZone) + k * 3_600_000);
       case 'minute': return validIso(zonedMidnight(d, rulesTimeZone) + k * 60_000);
       default: return null;

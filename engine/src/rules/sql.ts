@@ -105,6 +105,13 @@ const ARITY: Record<string, number[]> = {
   '!': [1], '!!': [1], in: [2], contains: [2], starts_with: [2], ends_with: [2], is_empty: [1],
 };
 
+function checkArity(op: string, args: unknown[]): void {
+  const n = own(ARITY, op) ? ARITY[op]! : null;
+  if (n && !n.includes(args.length)) {
+    throw bad(`运算「${op}」的参数个数不对`, `operation '${op}' takes ${n.join(' or ')} argument(s), got ${args.length}`, { operation: op });
+  }
+}
+
 type Cls = 'string' | 'number' | 'money' | 'date' | 'datetime' | 'boolean' | 'array' | 'jsonArray' | 'jsonObject';
 const ORDERED: ReadonlySet<Cls> = new Set(['string', 'number', 'money', 'date', 'datetime']);
 const SCALAR: ReadonlySet<Cls> = new Set(['string', 'number', 'money', 'date', 'datetime', 'boolean']);
@@ -120,7 +127,12 @@ const constant = (v: boolean): Pred => (v ? TRUE : FALSE);
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const show = (s: unknown) => {
-  const text = typeof s === 'string' ? s : JSON.stringify(s) ?? String(s);
+  let text: string;
+  try {
+    text = typeof s === 'string' ? s : JSON.stringify(s) ?? String(s);
+  } catch {
+    text = typeof s;
+  }
   return text.length > 80 ? text.slice(0, 77) + '…' : text;
 };
 
@@ -230,7 +242,9 @@ class FilterCompiler {
       return typeof list[0] === 'string' && list.length <= 2 && this.isCtxVar(list[0]) && this.isConstant(list[1]);
     }
     if (!VALUE_OPS.has(op) && !CONDITION_OPS.has(op)) return false;
-    return argsOf(x as Record<string, unknown>, op).every((a) => this.isConstant(a));
+    const args = argsOf(x as Record<string, unknown>, op);
+    checkArity(op, args);
+    return args.every((a) => this.isConstant(a));
   }
 
   private evaluate(x: unknown): unknown {
@@ -255,7 +269,7 @@ class FilterCompiler {
 
   private term(x: unknown): Term {
     if (this.isConstant(x)) {
-      const v = x !== null && typeof x === 'object' && !Array.isArray(x) ? this.evaluate(x) : x;
+      const v = x !== null && typeof x === 'object' ? this.evaluate(x) : x;
       return { t: 'value', v: this.checkValue(v, x) };
     }
     if (Array.isArray(x)) throw bad('列表中只能包含值', 'a list may hold only values');
@@ -324,10 +338,7 @@ class FilterCompiler {
   pred(x: unknown): Pred {
     const op = opOf(x);
     const args = op === null ? [] : argsOf(x as Record<string, unknown>, op);
-    const arity = (...n: number[]) => {
-      if (!n.includes(args.length)) throw bad(`运算「${op}」的参数个数不对`, `operation '${op}' takes ${n.join(' or ')} argument(s), got ${args.length}`, { operation: op });
-    };
-    if (op !== null && own(ARITY, op)) arity(...ARITY[op]!);
+    if (op !== null) checkArity(op, args);
     if (this.isConstant(x)) return constant(truthy(this.evaluate(x)));
     if (Array.isArray(x) || op === null) throw bad('列表不能作为条件', 'a list is not a condition');
     switch (op) {

@@ -62,6 +62,7 @@ export function compileForm(def: FormDef, revision: number): CompiledForm {
     uniques: fields.filter((f) => (f.unique || f.type === 'autonumber') && columnKind(f) !== null),
     searchable: columns.filter((f) => fieldTypeSpec(f.type).searchable && !f.sensitive),
     rollups: fields.filter((f) => f.rollup),
-    validate: { create: compileRecordValidator(def, 'create'), update: compileRecordValidator(def, 'update') },
+    // The two modes share one schema today: compile it once.
+    validate: ((v) => ({ create: v, update: v }))(compileRecordValidator(def, 'create')),
   };
 }

@@ -25,7 +25,9 @@ export function sqlType(dialect: Dialect, kind: ColumnKind, field?: FieldDef): s
   const long = field?.type === 'url';
   if (dialect === 'pg') {
     switch (kind) {
-      case 'string': return long ? 'varchar(2048)' : 'varchar(255)';
+      // Lengths are the validator's business (maxLength); text also holds the longer
+      // ciphertext of a field that is made sensitive later.
+      case 'string': return 'text';
       case 'text': return 'text';
       case 'integer': return field?.type === 'money' ? 'bigint' : 'integer';
       case 'float': return 'double precision';

@@ -9,7 +9,9 @@ import type { Db } from './connection.js';
 import { quoteId } from './connection.js';
 import type { CompiledForm } from './compiled-form.js';
 import { CHILD_COLUMNS, SYSTEM_COLUMNS } from './tables.js';
-import { fromColumnValue, fieldTypeSpec, columnKind } from '../meta/field-types.js';
+import { fieldTypeSpec, columnKind } from '../meta/field-types.js';
+import { ColumnCodec } from './column-codec.js';
+import { maskValue } from './cipher.js';
 import type { FieldDef, JsonLogic } from '../meta/types.js';
 import { compileFilter, type SqlField } from '../rules/sql.js';
 import { computeValues } from '../rules/evaluate.js';
@@ -22,6 +24,8 @@ export interface ReadScope {
   rows?: JsonLogic | null;
   /** Field keys the caller may see; null/undefined: all. */
   fields?: Set<string> | null;
+  /** Field keys the caller sees masked: never filterable, sortable or searchable by them. */
+  masked?: Set<string> | null;
   /** Variables rules may reference with {"var": "$user.id"}. */
   vars?: Record<string, unknown>;
 }
@@ -70,7 +74,10 @@ function systemValues(row: any): Record<string, unknown> {
 }
 
 export class RecordQuery {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    readonly codec: ColumnCodec = new ColumnCodec(),
+  ) {}
 
   /** The SQL resolver for filters and scopes: field key → quoted column of alias `t`. */
   resolver(form: CompiledForm, visible?: Set<string> | null): (key: string) => SqlField | undefined {
@@ -79,7 +86,7 @@ export class RecordQuery {
       if (sys) return { sql: `"t".${quoteId(sys.column!)}`, field: sys };
       const f = form.byKey.get(key);
       if (!f || (visible && !visible.has(key))) return undefined;
-      if (columnKind(f) === null || (f.formula !== undefined && f.stored === false)) return undefined;
+      if (columnKind(f) === null || (f.formula !== undefined && f.stored === false) || f.sensitive) return undefined;
       return { sql: `"t".${quoteId(f.column!)}`, field: f };
     };
   }
@@ -107,7 +114,7 @@ export class RecordQuery {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       const rec: Record<string, unknown> = systemValues(row);
-      for (const f of cols) rec[f.key] = fromColumnValue(f, row[f.column!]);
+      for (const f of cols) rec[f.key] = this.codec.decode(f, row[f.column!]);
       out[i] = rec as ApiRecord;
     }
     return out;
@@ -127,19 +134,32 @@ export class RecordQuery {
         .select([CHILD_COLUMNS.id, CHILD_COLUMNS.parent, ...st.columns.map((c) => c.column!)]);
       for (const row of rows) {
         const item: Record<string, unknown> = { id: Number(row.id) };
-        for (const c of st.columns) item[c.key] = fromColumnValue(c, row[c.column!]);
+        for (const c of st.columns) item[c.key] = this.codec.decode(c, row[c.column!]);
         (byId.get(Number(row[CHILD_COLUMNS.parent]))![st.field.key] as unknown[]).push(item);
       }
     }
   }
 
+  /** Virtual formulas computed, then masks applied. */
   private finish(form: CompiledForm, scope: ReadScope, records: ApiRecord[]): ApiRecord[] {
-    if (!form.hasVirtual) return records;
-    return records.map((r) => {
-      const full = computeValues(form.def, r, { includeVirtual: true }) as ApiRecord;
-      if (scope.fields) for (const f of form.fields) if (!scope.fields.has(f.key)) delete full[f.key];
-      return full;
-    });
+    let out = records;
+    if (form.hasVirtual) {
+      out = records.map((r) => {
+        const full = computeValues(form.def, r, { includeVirtual: true }) as ApiRecord;
+        if (scope.fields) for (const f of form.fields) if (!scope.fields.has(f.key)) delete full[f.key];
+        return full;
+      });
+    }
+    if (scope.masked?.size) for (const r of out) for (const k of scope.masked) if (k in r) r[k] = maskValue(r[k]);
+    return out;
+  }
+
+  /** What the caller may filter, sort and search by: visible and not masked. */
+  private filterable(form: CompiledForm, scope: ReadScope): Set<string> | null {
+    if (!scope.masked?.size) return scope.fields ?? null;
+    const keys = new Set(scope.fields ?? form.fields.map((f) => f.key));
+    for (const k of scope.masked) keys.delete(k);
+    return keys;
   }
 
   /** One record within the scope, or null. */
@@ -170,7 +190,7 @@ export class RecordQuery {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw badParam('pageSize', `每页条数须在 1 到 ${MAX_PAGE_SIZE} 之间`, `pageSize must be between 1 and ${MAX_PAGE_SIZE}`);
     }
-    const visible = scope.fields ?? null;
+    const visible = this.filterable(form, scope);
     const knex = this.db.knex;
     const base = knex(`${form.table} as t`);
     this.applyWhere(base, form, scope.rows, scope, null);

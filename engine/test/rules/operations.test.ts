@@ -164,6 +164,10 @@ describe('date_add', () => {
     expect(add('2024-01-01', 'x', 'day')).toBe(null);
     expect(add('2024-01-01', 1, 'fortnight')).toBe(null);
     expect(add('2024-01-01T10:00:00', 1, 'day')).toBe(null); // no zone: ambiguous
+    expect(add('2024-01-01', 1e12, 'day')).toBe(null);
+    expect(add('2024-01-01', 8000, 'year')).toBe(null);
+    expect(add('2024-01-01T00:00:00.000Z', 1e12, 'year')).toBe(null);
+    expect(add('9999-12-31', 1, 'day')).toBe(null);
   });
 });
 

@@ -158,6 +158,7 @@ describe('compileFilter: shapes', () => {
     expect(c({ '==': [v('owner'), v('$user.id')] }, 'sqlite', { $user: { id: null } }).sql).toBe('"t"."owner" IS NULL');
     expect(c({ in: [v('status'), v('$user.roles')] }, 'sqlite', { $user: { roles: ['a', 'b'] } }).bindings).toEqual(['a', 'b']);
     expect(c({ '==': [v('$user.role'), 'admin'] }, 'sqlite', { $user: { role: 'admin' } }).sql).toBe('1=1');
+    expect(c({ in: [v('status'), [v('$user.role'), 'x', { cat: ['a', 'b'] }]] }, 'pg', { $user: { role: 'r' } }).bindings).toEqual(['r', 'x', 'ab']);
     expect(c({ or: [{ '==': [v('$user.role'), 'admin'] }, { '==': [v('owner'), v('$user.id')] }] }, 'sqlite', { $user: { role: 'x', id: 3 } }))
       .toEqual({ sql: '(1=0 OR ("t"."owner" IS NOT NULL AND "t"."owner" = ?))', bindings: [3] });
     expect(c({ '<': [v('qty'), { '+': [1, 2] }] }).bindings).toEqual([3]);
@@ -205,6 +206,7 @@ describe('compileFilter: bad_request', () => {
     expectBad(() => c({ '<': [1, v('qty'), 3, 4] }), /takes 2 or 3/);
     expectBad(() => c({ '!': [v('flag'), v('flag')] }), /takes 1/);
     expectBad(() => c({ '!': [] }), /takes 1/);
+    expectBad(() => c({ and: [true, { '==': [1] }] }), /takes 2/); // also inside what would fold to a constant
     expectBad(() => c({}), /exactly one operation/);
     expectBad(() => c({ '==': [v('name'), 'x'], '!=': [v('name'), 'y'] }), /exactly one operation/);
     expectBad(() => c({ '==': [v('name'), { a: 1, b: 2 }] }), /exactly one operation/);

@@ -1,0 +1,101 @@
+/**
+ * The access policy built from role documents. It only builds query parts (a row condition
+ * with the actor's values bound as literals, and field sets); the query layer applies them.
+ * Results are cached per (roles, form revision, role documents generation).
+ */
+import type { CompiledForm } from '../store/compiled-form.js';
+import type { JsonLogic } from '../meta/types.js';
+import type { Actor } from './actor.js';
+import type { AccessPolicy, FieldAccess } from './access-policy.js';
+import { ADMIN_ROLE, type FormPermission, type RecordAction, type RoleDef, type RowScope } from './role-def.js';
+import type { PublishedCache } from '../documents/published-cache.js';
+
+const FULL: FieldAccess = { visible: null, readOnly: new Set(), masked: new Set() };
+
+export class RolePolicy implements AccessPolicy {
+  private fieldCache = new Map<string, FieldAccess>();
+  private fieldCacheGen = -1;
+
+  constructor(private readonly roles: PublishedCache<RoleDef>) {}
+
+  /** Is this actor an administrator (the built-in role, or a role document with admin: true)? */
+  isAdmin(actor: Actor): boolean {
+    if (actor.isAdmin || actor.isSystem) return true;
+    return actor.roles.some((r) => r === ADMIN_ROLE || this.roles.peek(r)?.admin === true);
+  }
+
+  canManageMetadata(actor: Actor): boolean {
+    return this.isAdmin(actor) || actor.roles.some((r) => this.roles.peek(r)?.manageMetadata === true);
+  }
+
+  private entries(actor: Actor, form: string, action: RecordAction): FormPermission[] {
+    const out: FormPermission[] = [];
+    for (const key of actor.roles) {
+      const role = this.roles.peek(key);
+      if (!role) continue;
+      for (const p of role.permissions) if ((p.form === form || p.form === '*') && p.actions.includes(action)) out.push(p);
+    }
+    return out;
+  }
+
+  async can(actor: Actor, form: CompiledForm, action: RecordAction): Promise<boolean> {
+    await this.roles.fresh();
+    return this.isAdmin(actor) || this.entries(actor, form.key, action).length > 0;
+  }
+
+  async rowScope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<JsonLogic | null> {
+    await this.roles.fresh();
+    if (this.isAdmin(actor)) return null;
+    const entries = this.entries(actor, form.key, action);
+    if (!entries.length) return { '==': [1, 0] }; // nothing (the caller checks `can` first)
+    const parts: JsonLogic[] = [];
+    for (const e of entries) {
+      const c = rowCondition(e.rows ?? 'all', actor);
+      if (c === null) return null;
+      parts.push(c);
+    }
+    return parts.length === 1 ? parts[0] : { or: parts };
+  }
+
+  async fields(actor: Actor, form: CompiledForm): Promise<FieldAccess> {
+    await this.roles.fresh();
+    if (this.isAdmin(actor)) return FULL;
+    if (this.fieldCacheGen !== this.roles.generation) {
+      this.fieldCache.clear();
+      this.fieldCacheGen = this.roles.generation;
+    }
+    const cacheKey = `${[...actor.roles].sort().join(',')}|${form.key}|${form.revision}`;
+    const hit = this.fieldCache.get(cacheKey);
+    if (hit) return hit;
+    const readers = this.entries(actor, form.key, 'read');
+    const writers = [...this.entries(actor, form.key, 'create'), ...this.entries(actor, form.key, 'update')];
+    const visible = new Set<string>();
+    const masked = new Set<string>();
+    const readOnly = new Set<string>();
+    for (const f of form.fields) {
+      const showing = readers.filter((e) => !e.fields?.hidden?.includes(f.key));
+      if (showing.length) {
+        visible.add(f.key);
+        if (showing.every((e) => e.fields?.masked?.includes(f.key))) masked.add(f.key);
+      }
+      const writing = writers.filter((e) => !e.fields?.hidden?.includes(f.key) && !e.fields?.readOnly?.includes(f.key) && !e.fields?.masked?.includes(f.key));
+      if (!writing.length) readOnly.add(f.key);
+    }
+    // A field one may write but not read stays hidden: writes to it are refused too.
+    const access: FieldAccess = { visible, readOnly, masked };
+    if (this.fieldCache.size > 5000) this.fieldCache.clear();
+    this.fieldCache.set(cacheKey, access);
+    return access;
+  }
+}
+
+/** The row condition of a scope for this actor, with the actor's values as literals; null: all rows. */
+export function rowCondition(scope: RowScope, actor: Actor): JsonLogic | null {
+  if (scope === 'all') return null;
+  if (scope === 'own') return actor.userId == null ? { '==': [1, 0] } : { '==': [{ var: '_owner' }, actor.userId] };
+  if (scope === 'department') {
+    const depts = actor.departments ?? (actor.departmentId != null ? [actor.departmentId] : []);
+    return depts.length ? { in: [{ var: '_dept' }, depts] } : { '==': [1, 0] };
+  }
+  return scope.rule;
+}
