@@ -2,13 +2,20 @@
  * The composition root: one database, the services on it, wired together. Every entry point
  * (HTTP, CLI, tests) builds an Engine here.
  */
+import path from 'node:path';
 import type { Db } from './store/connection.js';
-import { openDb } from './store/connection.js';
+import { openDb, sqlitePath } from './store/connection.js';
 import { migrateSystem } from './store/system.js';
+import { FieldCipher } from './store/cipher.js';
+import { ColumnCodec } from './store/column-codec.js';
 import { DocumentService } from './documents/document-service.js';
+import { PublishedCache } from './documents/published-cache.js';
 import { FormRegistry } from './records/form-registry.js';
 import { RecordService } from './records/record-service.js';
 import { UserService } from './auth/user-service.js';
+import { DepartmentService } from './auth/departments.js';
+import { RolePolicy } from './auth/role-policy.js';
+import type { RoleDef } from './auth/role-def.js';
 import { createLogger, type Logger } from './http/logger.js';
 import type { TokenCache } from './http/authn.js';
 
@@ -19,9 +26,14 @@ export interface Engine {
   db: Db;
   docs: DocumentService;
   forms: FormRegistry;
+  roles: PublishedCache<RoleDef>;
+  policy: RolePolicy;
   records: RecordService;
   users: UserService;
+  departments: DepartmentService;
   logger: Logger;
+  /** Where the engine keeps files of its own (the generated secret, uploads). */
+  dataDir: string;
   tokenCache?: TokenCache;
   close(): Promise<void>;
 }
@@ -34,19 +46,32 @@ export interface EngineOptions {
   logger?: Logger;
   /** An already open database (tests). */
   db?: Db;
+  /** Default: FORMWORK_DATA_DIR, else the SQLite file's folder, else ./data. */
+  dataDir?: string;
+}
+
+export function defaultDataDir(dbUrl: string): string {
+  if (process.env.FORMWORK_DATA_DIR) return path.resolve(process.env.FORMWORK_DATA_DIR);
+  if (dbUrl.startsWith('sqlite:') && sqlitePath(dbUrl) !== ':memory:') return path.dirname(path.resolve(sqlitePath(dbUrl)));
+  return path.resolve('data');
 }
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const db = opts.db ?? (await openDb(opts.dbUrl, { schema: opts.schema }));
   await migrateSystem(db);
+  const dataDir = opts.dataDir ?? defaultDataDir(opts.dbUrl);
+  const codec = new ColumnCodec(FieldCipher.load(dataDir));
   const docs = new DocumentService(db);
   const forms = new FormRegistry(docs);
-  await forms.load();
-  const records = new RecordService(db, forms);
+  const roles = new PublishedCache<RoleDef>(docs, 'roles', (doc) => doc as RoleDef);
+  await Promise.all([forms.load(), roles.load()]);
+  const policy = new RolePolicy(roles);
+  const records = new RecordService(db, forms, policy, codec);
   const users = new UserService(db);
+  const departments = new DepartmentService(db);
   const logger = opts.logger ?? createLogger();
   return {
-    version: ENGINE_VERSION, db, docs, forms, records, users, logger,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, logger, dataDir,
     close: () => db.close(),
   };
 }

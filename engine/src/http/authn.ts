@@ -45,7 +45,10 @@ export function bearer(req: Request): string | undefined {
   return m?.[1];
 }
 
-export function authenticate(users: UserService, cache: TokenCache) {
+/** Turns a verified user into the actor of a request (departments below theirs, admin by role). */
+export type ActorResolver = (user: PublicUser) => Promise<Actor>;
+
+export function authenticate(users: UserService, cache: TokenCache, resolve: ActorResolver = async (u) => userActor(u)) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const token = bearer(req);
     if (!token) return next(new AppError('unauthenticated', msg('请先登录', 'Sign in first (Authorization: Bearer TOKEN)')));
@@ -55,7 +58,7 @@ export function authenticate(users: UserService, cache: TokenCache) {
       if (!user) return next(new AppError('unauthenticated', msg('登录已失效，请重新登录', 'Invalid or expired token')));
       cache.set(token, user);
     }
-    (req as unknown as AuthedRequest).actor = userActor(user);
+    (req as unknown as AuthedRequest).actor = await resolve(user);
     (req as unknown as AuthedRequest).token = token;
     next();
   };

@@ -1,34 +1,74 @@
-/** /api/meta/KIND: drafts, plan, publish, revisions, diff, rollback. Changes need an administrator. */
-import { Router } from 'express';
-import type { DocumentService } from '../documents/document-service.js';
+/**
+ * /api/meta/KIND: drafts, plan, publish, revisions, diff, rollback.
+ * Changing metadata needs an administrator or a role that may manage metadata; roles and users
+ * stay with administrators. Other users read only the published forms they may read, without the
+ * fields hidden from them.
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Engine } from '../app.js';
 import { assertKind } from '../documents/document-service.js';
+import type { MetaKind, FormDef } from '../meta/types.js';
 import { actorOf } from './authn.js';
-import { requireAdmin } from './authn.js';
 import { intParam, bodyObject } from './params.js';
+import { AppError, msg, forbidden, notFound } from '../errors.js';
 
-export function metaRouter(docs: DocumentService): Router {
+export function metaRouter(engine: Engine): Router {
+  const { docs, policy, forms } = engine;
   const r = Router();
 
+  const manager = (req: Request, kind: MetaKind) =>
+    kind === 'roles' ? policy.isAdmin(actorOf(req)) : policy.canManageMetadata(actorOf(req));
+
+  const requireManager = (req: Request, _res: Response, next: NextFunction) => {
+    if (!manager(req, assertKind(String(req.params.kind)))) return next(forbidden('没有管理元数据的权限', 'You may not change metadata'));
+    next();
+  };
+
+  /** A published form as this reader may see it, or null when they may not read it. */
+  const readableForm = async (req: Request, key: string): Promise<FormDef | null> => {
+    const form = forms.peek(key) ?? (await forms.get(key).catch(() => undefined));
+    if (!form) return null;
+    const actor = actorOf(req);
+    if (!(await policy.can(actor, form, 'read'))) return null;
+    const access = await policy.fields(actor, form);
+    if (!access.visible) return form.def;
+    return { ...form.def, fields: form.def.fields.filter((f) => !f.deleted && access.visible!.has(f.key)) };
+  };
+
   r.get('/:kind', async (req, res) => {
-    res.json(await docs.list(assertKind(String(req.params.kind))));
+    const kind = assertKind(String(req.params.kind));
+    const list = await docs.list(kind);
+    if (manager(req, kind)) return res.json(list);
+    if (kind !== 'forms') throw forbidden('没有查看此类元数据的权限', 'You may not read this kind of metadata');
+    const out = [];
+    for (const d of list) if (d.revision != null && (await readableForm(req, d.key))) out.push(d);
+    res.json(out);
   });
 
   r.get('/:kind/:key', async (req, res) => {
+    const kind = assertKind(String(req.params.kind));
+    const key = String(req.params.key);
     const draft = req.query.draft === '1' || req.query.draft === 'true';
-    if (draft && !actorOf(req).isAdmin) return requireAdmin(req, res, () => undefined);
-    res.json(await docs.get(assertKind(String(req.params.kind)), String(req.params.key), { draft }));
+    if (manager(req, kind)) return res.json(await docs.get(kind, key, { draft }));
+    if (kind !== 'forms' || draft) throw forbidden('没有查看此元数据的权限', 'You may not read this metadata');
+    const form = await readableForm(req, key);
+    if (!form) throw notFound('表单不存在', `No published form '${key}'`);
+    res.json(form);
   });
 
-  r.put('/:kind/:key', requireAdmin, async (req, res) => {
+  r.put('/:kind/:key', requireManager, async (req, res) => {
     res.json(await docs.saveDraft(assertKind(String(req.params.kind)), String(req.params.key), bodyObject(req.body)));
   });
 
-  r.post('/:kind/:key/plan', requireAdmin, async (req, res) => {
+  r.post('/:kind/:key/plan', requireManager, async (req, res) => {
     res.json(await docs.plan(assertKind(String(req.params.kind)), String(req.params.key)));
   });
 
-  r.post('/:kind/:key/publish', requireAdmin, async (req, res) => {
+  r.post('/:kind/:key/publish', requireManager, async (req, res) => {
     const body = req.body == null ? {} : bodyObject(req.body);
+    if (body.confirmDataLoss !== undefined && typeof body.confirmDataLoss !== 'boolean') {
+      throw new AppError('bad_request', msg('confirmDataLoss 必须是布尔值', 'confirmDataLoss must be true or false'));
+    }
     res.json(await docs.publish(assertKind(String(req.params.kind)), String(req.params.key), {
       confirmDataLoss: body.confirmDataLoss === true,
       by: actorOf(req).userId,
@@ -36,19 +76,19 @@ export function metaRouter(docs: DocumentService): Router {
     }));
   });
 
-  r.get('/:kind/:key/revisions', async (req, res) => {
+  r.get('/:kind/:key/revisions', requireManager, async (req, res) => {
     res.json(await docs.revisions(assertKind(String(req.params.kind)), String(req.params.key)));
   });
 
-  r.get('/:kind/:key/revisions/:revision', async (req, res) => {
-    res.json(await docs.revision(assertKind(String(req.params.kind)), String(req.params.key), intParam(String(req.params.revision), 'revision')));
+  r.get('/:kind/:key/revisions/:revision', requireManager, async (req, res) => {
+    res.json(await docs.revision(assertKind(String(req.params.kind)), String(req.params.key), intParam(req.params.revision, 'revision')));
   });
 
-  r.get('/:kind/:key/diff', async (req, res) => {
+  r.get('/:kind/:key/diff', requireManager, async (req, res) => {
     res.json(await docs.diff(assertKind(String(req.params.kind)), String(req.params.key), intParam(req.query.from, 'from'), intParam(req.query.to, 'to')));
   });
 
-  r.post('/:kind/:key/rollback', requireAdmin, async (req, res) => {
+  r.post('/:kind/:key/rollback', requireManager, async (req, res) => {
     const body = bodyObject(req.body);
     res.json(await docs.rollback(assertKind(String(req.params.kind)), String(req.params.key), intParam(body.revision, 'revision'), {
       confirmDataLoss: body.confirmDataLoss === true, by: actorOf(req).userId,

@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Engine } from '../app.js';
 import { errorHandler, notFoundHandler } from './errors.js';
-import { authenticate, TokenCache } from './authn.js';
+import { authenticate, bearer, actorOf, TokenCache, type ActorResolver } from './authn.js';
+import type { Actor } from '../auth/actor.js';
+import type { FormDef } from '../meta/types.js';
+import { actorOf as userActor } from '../auth/user-service.js';
+import { departmentsRouter } from './departments-router.js';
 import { recordsRouter } from './records-router.js';
 import { metaRouter } from './meta-router.js';
 import { authRouter, usersRouter } from './session-router.js';
@@ -49,6 +53,13 @@ export function createHttpApp(engine: Engine): Express {
   app.set('query parser', 'simple');
   const cache = new TokenCache();
   engine.tokenCache = cache;
+  const resolveActor: ActorResolver = async (user) => {
+    const actor = userActor(user);
+    actor.departments = await engine.departments.subtree(actor.departmentId);
+    actor.isAdmin = engine.policy.isAdmin(actor);
+    return actor;
+  };
+  const auth = authenticate(engine.users, cache, resolveActor);
 
   app.use(securityHeaders);
   app.use((req, res, next) => {
@@ -71,20 +82,54 @@ export function createHttpApp(engine: Engine): Express {
   api.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  api.use('/auth', authRouter(engine.users, cache));
-  let openapi: { version: number; doc: unknown } | null = null;
-  api.get('/openapi.json', async (_req, res) => {
-    const version = await engine.docs.metaVersion();
-    if (!openapi || openapi.version !== version) {
-      const forms = (await engine.forms.all()).map((f) => f.def);
-      openapi = { version, doc: buildOpenApi(forms, { version: engine.version, title: 'Formwork API' }) };
+  api.use('/auth', authRouter(engine.users, cache, auth));
+  // The OpenAPI document a caller receives: the forms they may read, with the fields they may see.
+  // Without a token: the generic API only (no form schemas).
+  const openapiCache = new Map<string, unknown>();
+  let openapiVersion = -1;
+  api.get('/openapi.json', async (req, res, next) => {
+    let actor: Actor | null = null;
+    if (bearer(req)) {
+      await new Promise<void>((resolve, reject) => auth(req, res, (err?: unknown) => (err ? reject(err) : resolve()))).catch(next);
+      if (res.headersSent) return;
+      actor = actorOf(req);
+      if (!actor) return;
     }
-    res.json(openapi.doc);
+    const version = await engine.docs.metaVersion();
+    if (version !== openapiVersion) {
+      openapiCache.clear();
+      openapiVersion = version;
+    }
+    const cacheKey = actor ? (actor.isAdmin ? 'admin' : [...actor.roles].sort().join(',')) : 'anonymous';
+    let doc = openapiCache.get(cacheKey);
+    if (!doc) {
+      const visible: FormDef[] = [];
+      const hidden = new Map<string, Set<string> | null>();
+      if (actor) {
+        for (const f of await engine.forms.all()) {
+          if (!(await engine.policy.can(actor, f, 'read'))) continue;
+          visible.push(f.def);
+          hidden.set(f.key, (await engine.policy.fields(actor, f)).visible);
+        }
+      }
+      doc = buildOpenApi(visible, {
+        version: engine.version,
+        title: 'Formwork API',
+        visibleFields: (form) => {
+          const keys = hidden.get(form.key);
+          return form.fields.filter((f) => !f.deleted && (!keys || keys.has(f.key)));
+        },
+      });
+      if (openapiCache.size > 200) openapiCache.clear();
+      openapiCache.set(cacheKey, doc);
+    }
+    res.json(doc);
   });
   api.use(docsRouter());
-  api.use(authenticate(engine.users, cache));
+  api.use(auth);
   api.use('/users', usersRouter(engine.users, cache));
-  api.use('/meta', metaRouter(engine.docs));
+  api.use('/departments', departmentsRouter(engine.departments));
+  api.use('/meta', metaRouter(engine));
   api.use('/records', recordsRouter(engine.records));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -1,13 +1,13 @@
 /** /api/auth (login, me, logout) and /api/users. */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { UserService } from '../auth/user-service.js';
 import type { TokenCache } from './authn.js';
-import { actorOf, tokenOf, authenticate, requireAdmin } from './authn.js';
+import { actorOf, tokenOf, requireAdmin } from './authn.js';
 import { bodyObject, intParam } from './params.js';
 import { AppError, msg } from '../errors.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 
-export function authRouter(users: UserService, cache: TokenCache, throttle = new LoginThrottle()): Router {
+export function authRouter(users: UserService, cache: TokenCache, auth: RequestHandler, throttle = new LoginThrottle()): Router {
   const r = Router();
   r.post('/login', async (req, res) => {
     const body = bodyObject(req.body);
@@ -25,12 +25,12 @@ export function authRouter(users: UserService, cache: TokenCache, throttle = new
     const { token, user } = session;
     res.json({ token, user: { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles } });
   });
-  r.get('/me', authenticate(users, cache), async (req, res) => {
+  r.get('/me', auth, async (req, res) => {
     const a = actorOf(req);
     const u = await users.get(a.userId!);
     res.json({ id: u.id, username: u.username, displayName: u.displayName, roles: u.roles, department: u.department });
   });
-  r.post('/logout', authenticate(users, cache), async (req, res) => {
+  r.post('/logout', auth, async (req, res) => {
     const token = tokenOf(req);
     await users.logout(token);
     cache.delete(token);

@@ -234,10 +234,15 @@ describe.each(DIALECTS)('HTTP API on %s', (dialect) => {
   });
 
   it('serves the OpenAPI document and the docs page', async () => {
-    const doc = await s.api('/api/openapi.json', { token: null });
+    const doc = await s.api('/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\.1/);
     expect(JSON.stringify(doc.body.paths)).toContain('/api/records/customer');
+    // without a token: the generic API only, no form's schema
+    const anon = await s.api('/api/openapi.json', { token: null });
+    expect(anon.status).toBe(200);
+    expect(JSON.stringify(anon.body.paths)).not.toContain('/api/records/customer');
+    expect((await s.api('/api/openapi.json', { token: 'bogus-token-value' })).status).toBe(401);
     const page = await fetch(s.url + '/api/docs');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');

@@ -353,7 +353,21 @@ describe('validateDocument and assertKeyMatches', () => {
     expectError(errorsOf(() => validateDocument('forms', { key: 'a', label: 'A' })), '/fields', "'fields' is required", '缺少');
   });
 
-  it.each(['workflows', 'reports', 'dashboards', 'roles'] as const)('a minimal metaschema for %s', (kind) => {
+  it('a role metaschema: permissions with actions, rows and field sets', () => {
+    const role = {
+      key: 'sales_advisor', label: { 'zh-CN': '销售顾问', en: 'Sales advisor' },
+      permissions: [
+        { form: 'customer', actions: ['create', 'read', 'update'], rows: 'own', fields: { hidden: ['id_number'], masked: ['phone'] } },
+        { form: '*', actions: ['read'], rows: { rule: { '==': [{ var: '_dept' }, { var: '$user.department' }] } } },
+      ],
+    };
+    expect(validateDocument('roles', role)).toBe(role);
+    const errors = errorsOf(() => validateDocument('roles', { key: 'r', label: 'R', permissions: [{ form: 'Bad', actions: ['fly'], rows: 'mine', extra: 1 }] }));
+    expect(Object.keys(errors).some((p) => p.startsWith('/permissions/0'))).toBe(true);
+    expectError(errorsOf(() => validateDocument('roles', { key: 'r', label: 'R' })), '/permissions', "'permissions' is required", '缺少');
+  });
+
+  it.each(['workflows', 'reports', 'dashboards'] as const)('a minimal metaschema for %s', (kind) => {
     const doc = { key: 'approve_order', label: { en: 'Approve' }, module: 'sales', nodes: [{ any: 'thing' }] };
     expect(validateDocument(kind, doc)).toBe(doc);
     const errors = errorsOf(() => validateDocument(kind, { key: 'Bad', module: 3 }));
