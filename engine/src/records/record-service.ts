@@ -124,7 +124,7 @@ export class RecordService {
     throwIfErrors(form.validate.create(payload));
     const record = computeValues(form.def, payload) as Record<string, unknown>;
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
-    throwIfErrors(ruleErrors(form.def, record));
+    throwIfErrors(ruleErrors(form.def, withVirtual(form, record)));
 
     const created = await this.transact(form, async (trx) => {
       await this.checkRelations(trx, form, record, null);
@@ -161,7 +161,7 @@ export class RecordService {
       const payload = this.sanitize(form, input, access, current);
       throwIfErrors(form.validate.update(payload));
       const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
-      throwIfErrors(ruleErrors(form.def, merged));
+      throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
       await this.checkRelations(trx, form, merged, current);
       await this.checkUniques(trx, form, merged, id);
       const changes = diffRecords(form, current, merged);
@@ -449,6 +449,11 @@ function defaultValue(f: FieldDef): unknown {
   const d = f.default as any;
   if (d && typeof d === 'object' && !Array.isArray(d) && '$rule' in d) return applyRule(d.$rule, {});
   return d === null || typeof d !== 'object' ? d : JSON.parse(JSON.stringify(d));
+}
+
+/** Rules may read formulas computed on read too. */
+function withVirtual(form: CompiledForm, rec: Record<string, unknown>): Record<string, unknown> {
+  return form.hasVirtual ? computeValues(form.def, rec, { includeVirtual: true }) : rec;
 }
 
 function stripVirtual(form: CompiledForm, rec: Record<string, unknown>): Record<string, unknown> {
