@@ -12,6 +12,8 @@ import { SYSTEM_ACTOR } from '../../../engine/src/auth/actor.js';
 // @ts-expect-error plain JS module without types
 import { loadDemoData, makeVin } from '../demo/index.js';
 import { applyRule } from '../../../engine/src/rules/operations.js';
+import { buildOpenApi } from '../../../engine/src/http/openapi.js';
+import { Validator } from '@seriousme/openapi-schema-validator';
 
 const PACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +50,15 @@ describe.each(DIALECTS)('dealership pack on %s', (dialect) => {
     }
     const vehicles = await t.engine.records.list(SYSTEM_ACTOR, 'vehicle', { pageSize: 100 });
     for (const v of vehicles.items) expect(typeof v.age_days).toBe('number');
+  });
+
+  it('describes the installed forms in a valid OpenAPI 3.1 document', async () => {
+    const forms = (await t.engine.forms.all()).map((f) => f.def);
+    const doc = buildOpenApi(forms, { version: '0.1.0' });
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(doc.paths)).toContain('/api/records/vehicle_order');
   });
 
   it('makes VINs with valid check digits', () => {
