@@ -9,6 +9,7 @@ import type { Actor } from './actor.js';
 import type { AccessPolicy, FieldAccess } from './access-policy.js';
 import { ADMIN_ROLE, type FormPermission, type RecordAction, type RoleDef, type RowScope } from './role-def.js';
 import type { PublishedCache } from '../documents/published-cache.js';
+import { scopeAllows } from './api-tokens.js';
 
 const FULL: FieldAccess = { visible: null, readOnly: new Set(), masked: new Set() };
 
@@ -18,13 +19,22 @@ export class RolePolicy implements AccessPolicy {
 
   constructor(private readonly roles: PublishedCache<RoleDef>) {}
 
-  /** Is this actor an administrator (the built-in role, or a role document with admin: true)? */
+  /**
+   * Is this actor an administrator (the built-in role, or a role document with admin: true)?
+   * Never through an API token (`actor.scopes`): tokens do not administer.
+   */
   isAdmin(actor: Actor): boolean {
+    return !actor.scopes && this.hasAdminRole(actor);
+  }
+
+  /** Do the actor's roles give every record right (an API token's scopes still narrow them)? */
+  private hasAdminRole(actor: Actor): boolean {
     if (actor.isAdmin || actor.isSystem) return true;
     return actor.roles.some((r) => r === ADMIN_ROLE || this.roles.peek(r)?.admin === true);
   }
 
   canManageMetadata(actor: Actor): boolean {
+    if (actor.scopes) return false;
     return this.isAdmin(actor) || actor.roles.some((r) => this.roles.peek(r)?.manageMetadata === true);
   }
 
@@ -39,13 +49,16 @@ export class RolePolicy implements AccessPolicy {
   }
 
   async can(actor: Actor, form: CompiledForm, action: RecordAction): Promise<boolean> {
+    if (actor.scopes && !scopeAllows(actor.scopes, form.key, action)) return false;
+    if (actor.isSystem || actor.isAdmin) return true;
     await this.roles.fresh();
-    return this.isAdmin(actor) || this.entries(actor, form.key, action).length > 0;
+    return this.hasAdminRole(actor) || this.entries(actor, form.key, action).length > 0;
   }
 
   async rowScope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<JsonLogic | null> {
+    if (actor.isSystem || actor.isAdmin) return null;
     await this.roles.fresh();
-    if (this.isAdmin(actor)) return null;
+    if (this.hasAdminRole(actor)) return null;
     const entries = this.entries(actor, form.key, action);
     if (!entries.length) return { '==': [1, 0] }; // nothing (the caller checks `can` first)
     const parts: JsonLogic[] = [];
@@ -58,8 +71,9 @@ export class RolePolicy implements AccessPolicy {
   }
 
   async fields(actor: Actor, form: CompiledForm): Promise<FieldAccess> {
+    if (actor.isSystem || actor.isAdmin) return FULL;
     await this.roles.fresh();
-    if (this.isAdmin(actor)) return FULL;
+    if (this.hasAdminRole(actor)) return FULL;
     if (this.fieldCacheGen !== this.roles.generation) {
       this.fieldCache.clear();
       this.fieldCacheGen = this.roles.generation;

@@ -47,7 +47,15 @@ export interface WriteOptions {
   owner?: number | null;
   /** Skip automations for this write (bulk maintenance). */
   silent?: boolean;
+  /** What caused the write (a workflow instance), so its automations can tell. */
+  cause?: { workflow: string; instance: number } | null;
 }
+
+/**
+ * Refuses writes to a record that a running workflow locks (except the fields an open task lets
+ * this actor edit). Installed by the workflow engine.
+ */
+export type RecordLockCheck = (trx: Knex.Transaction, actor: Actor, form: CompiledForm, id: number, keys: string[]) => Promise<void>;
 
 export class RecordService {
   readonly query: RecordQuery;
@@ -64,6 +72,9 @@ export class RecordService {
   setPolicy(policy: AccessPolicy): void {
     this.policy = policy;
   }
+
+  /** Installed by the workflow engine: refuses writes to records an approval locks. */
+  lockCheck: RecordLockCheck | null = null;
 
   // ---------- reads ----------
 
@@ -119,34 +130,46 @@ export class RecordService {
     const form = await this.forms.get(formKey);
     await this.require(actor, form, 'create');
     const { access } = await this.scope(actor, form, 'create');
+    const created = await this.transact(form, (trx) => this.createWith(trx, actor, form, access, input, opts));
+    return this.visibleTo(actor, form, created);
+  }
+
+  /**
+   * Create inside the caller's transaction (workflow actions): the same checks, rules and
+   * effects as `create`, committed with whatever the caller commits.
+   */
+  async createIn(trx: Knex.Transaction, actor: Actor, formKey: string, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
+    const form = this.formIn(formKey);
+    await this.require(actor, form, 'create');
+    const { access } = await this.scope(actor, form, 'create');
+    return this.createWith(trx, actor, form, access, input, opts);
+  }
+
+  private async createWith(trx: Knex.Transaction, actor: Actor, form: CompiledForm, access: FieldAccess, input: unknown, opts: WriteOptions): Promise<ApiRecord> {
     const payload = this.sanitize(form, input, access);
     this.applyDefaults(form, payload);
     throwIfErrors(form.validate.create(payload));
     const record = computeValues(form.def, payload) as Record<string, unknown>;
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, record)));
-
-    const created = await this.transact(form, async (trx) => {
-      await this.checkRelations(trx, form, record, null);
-      await this.checkUniques(trx, form, record, null);
-      for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
-      const at = nowIso();
-      const row: Record<string, unknown> = {
-        _version: 1, _created_at: at, _updated_at: at,
-        _created_by: actor.userId, _owner: opts.owner !== undefined ? opts.owner : actor.userId, _dept: actor.departmentId,
-      };
-      for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
-      const id = await this.insertRow(trx, form.table, row);
-      await this.writeSubtables(trx, form, id, record, true);
-      await this.updateRollupTargets(trx, form, [record]);
-      const after = (await this.query.getOne(form, id, {}, trx))!;
-      const changes: Record<string, [unknown, unknown]> = {};
-      for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
-      await this.audit(trx, form, id, 'create', actor, changes, at);
-      await this.emit(trx, form, id, 'record.created', { record: this.protect(form, after), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:created`);
-      return after;
-    });
-    return this.visibleTo(actor, form, created);
+    await this.checkRelations(trx, form, record, null);
+    await this.checkUniques(trx, form, record, null);
+    for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
+    const at = nowIso();
+    const row: Record<string, unknown> = {
+      _version: 1, _created_at: at, _updated_at: at,
+      _created_by: actor.userId, _owner: opts.owner !== undefined ? opts.owner : actor.userId, _dept: actor.departmentId,
+    };
+    for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
+    const id = await this.insertRow(trx, form.table, row);
+    await this.writeSubtables(trx, form, id, record, true);
+    await this.updateRollupTargets(trx, form, [record]);
+    const after = (await this.query.getOne(form, id, {}, trx))!;
+    const changes: Record<string, [unknown, unknown]> = {};
+    for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
+    await this.audit(trx, form, id, 'create', actor, changes, at);
+    await this.emit(trx, form, id, 'record.created', { record: this.protect(form, after), by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null }, `${form.key}:${id}:created`);
+    return after;
   }
 
   async update(actor: Actor, formKey: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
@@ -154,31 +177,53 @@ export class RecordService {
     await this.require(actor, form, 'update');
     const { scope, access } = await this.scope(actor, form, 'update');
     if (input === null || typeof input !== 'object' || Array.isArray(input)) this.sanitize(form, input, access);
-
-    const updated = await this.transact(form, async (trx) => {
-      const current = await this.lockedCurrent(trx, form, id, scope);
-      if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
-      const payload = this.sanitize(form, input, access, current);
-      throwIfErrors(form.validate.update(payload));
-      const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
-      throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
-      await this.checkRelations(trx, form, merged, current);
-      await this.checkUniques(trx, form, merged, id);
-      const changes = diffRecords(form, current, merged);
-      if (!Object.keys(changes).length) return current;
-      const at = nowIso();
-      const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
-      for (const f of form.columns) if (f.key in changes) set[f.column!] = this.codec.encode(f, merged[f.key]);
-      const n = await trx(form.table).where({ id, _version: current._version }).update(set);
-      if (n !== 1) throw staleVersion(form, current);
-      await this.writeSubtables(trx, form, id, merged, false, changes);
-      await this.updateRollupTargets(trx, form, [current, merged]);
-      await this.audit(trx, form, id, 'update', actor, changes, at);
-      const after = (await this.query.getOne(form, id, {}, trx))!;
-      await this.emit(trx, form, id, 'record.updated', { record: this.protect(form, after), before: this.protect(form, current), changed: Object.keys(changes), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:v${after._version}`);
-      return after;
-    });
+    const updated = await this.transact(form, (trx) => this.updateWith(trx, actor, form, scope, access, id, input, opts));
     return this.visibleTo(actor, form, updated);
+  }
+
+  /** Update inside the caller's transaction (workflow actions, approvers' edits). */
+  async updateIn(trx: Knex.Transaction, actor: Actor, formKey: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
+    const form = this.formIn(formKey);
+    await this.require(actor, form, 'update');
+    const { scope, access } = await this.scope(actor, form, 'update');
+    return this.updateWith(trx, actor, form, scope, access, id, input, opts);
+  }
+
+  private async updateWith(
+    trx: Knex.Transaction, actor: Actor, form: CompiledForm, scope: ReadScope, access: FieldAccess, id: number, input: unknown, opts: WriteOptions,
+  ): Promise<ApiRecord> {
+    const current = await this.lockedCurrent(trx, form, id, scope);
+    if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+    const payload = this.sanitize(form, input, access, current);
+    throwIfErrors(form.validate.update(payload));
+    if (this.lockCheck && !actor.isSystem) await this.lockCheck(trx, actor, form, id, Object.keys(payload));
+    const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
+    throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
+    await this.checkRelations(trx, form, merged, current);
+    await this.checkUniques(trx, form, merged, id);
+    const changes = diffRecords(form, current, merged);
+    if (!Object.keys(changes).length) return current;
+    const at = nowIso();
+    const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
+    for (const f of form.columns) if (f.key in changes) set[f.column!] = this.codec.encode(f, merged[f.key]);
+    const n = await trx(form.table).where({ id, _version: current._version }).update(set);
+    if (n !== 1) throw staleVersion(form, current);
+    await this.writeSubtables(trx, form, id, merged, false, changes);
+    await this.updateRollupTargets(trx, form, [current, merged]);
+    await this.audit(trx, form, id, 'update', actor, changes, at);
+    const after = (await this.query.getOne(form, id, {}, trx))!;
+    await this.emit(trx, form, id, 'record.updated', {
+      record: this.protect(form, after), before: this.protect(form, current), changed: Object.keys(changes),
+      by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null,
+    }, `${form.key}:${id}:v${after._version}`);
+    return after;
+  }
+
+  /** A published form without a freshness check (safe inside a transaction). */
+  private formIn(formKey: string): CompiledForm {
+    const form = this.forms.peek(formKey);
+    if (!form) throw notFound('表单不存在', `No published form '${formKey}'`);
+    return form;
   }
 
   async delete(actor: Actor, formKey: string, id: number, opts: WriteOptions = {}): Promise<void> {
