@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startServer, cleanupAll, onCleanup, processCpuMs, commandCpuMs } from './lib/procs.js';
+import { startServer, cleanupAll, onCleanup, processCpuMs, commandCpuMs, machineBusyMs, waitQuiet } from './lib/procs.js';
 import { Client, runLoad, summarize } from './lib/load.js';
 import { LEAD_FORM, enginePaths, floorPaths, makeLead, makeUpdate, prng, LIST_PAGES } from './lib/data.js';
-import { createDatabases, openEngineDb, createFloorTable, compareSchemas, seed, rowCount } from './lib/db.js';
+import { createDatabases, openEngineDb, createFloorTable, compareSchemas, seed, rowCount, removeLeftovers } from './lib/db.js';
 import { verdict, writeResults, dialectSection } from './lib/report.js';
 import { analyzeProfile, profileText } from './lib/profile.js';
 
@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     ops: { type: 'string' },
     rows: { type: 'string' },
     clients: { type: 'string' },
+    rounds: { type: 'string' },
+    'quiet-wait': { type: 'string' },
   },
 });
 if (!['sqlite', 'pg', 'both'].includes(args.db)) throw new Error('--db must be sqlite, pg or both');
@@ -46,10 +48,14 @@ const config = args.quick
   ? { quick: true, rows: 10_000, warmup: 200, counts: { create: 600, get: 1000, list: 400, update: 400 }, phaseMaxMs: 60_000, totalMaxMs: 15 * 60_000 }
   : { quick: false, rows: 100_000, warmup: 500, counts: { create: 3000, get: 5000, list: 2000, update: 2000 }, phaseMaxMs: 180_000, totalMaxMs: 60 * 60_000 };
 config.clients = args.clients ? Number(args.clients) : 8;
+config.rounds = args.rounds ? Number(args.rounds) : config.quick ? 1 : 3;
+if (!Number.isInteger(config.rounds) || config.rounds < 1 || config.rounds > 20) throw new Error('--rounds must be between 1 and 20');
 if (args.rows) config.rows = Number(args.rows);
 if (!Number.isInteger(config.rows) || config.rows < 1000 || config.rows > 5_000_000) throw new Error('--rows must be between 1000 and 5,000,000');
 if (!Number.isInteger(config.clients) || config.clients < 1 || config.clients > 256) throw new Error('--clients must be between 1 and 256');
 config.ops = ops;
+// Before each operation, wait up to this long for other processes to leave the CPUs alone.
+config.quietWaitMs = args['quiet-wait'] != null ? Number(args['quiet-wait']) * 1000 : config.quick ? 10_000 : 120_000;
 config.profile = args.profile;
 
 const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -72,11 +78,16 @@ watchdog.unref();
 
 // ---- one measured phase ----
 function cpuSnapshot(proc, dialect) {
-  return { server: processCpuMs(proc.pid), db: dialect === 'pg' ? commandCpuMs('postgres') : null, client: process.cpuUsage() };
+  return { server: processCpuMs(proc.pid), db: dialect === 'pg' ? commandCpuMs('postgres') : null, client: process.cpuUsage(), machine: machineBusyMs() };
 }
 function cpuDelta(a, b) {
   const d = (x, y) => (x == null || y == null ? null : y - x);
-  return { server: d(a.server, b.server), db: d(a.db, b.db), client: (b.client.user + b.client.system - a.client.user - a.client.system) / 1000 };
+  const client = (b.client.user + b.client.system - a.client.user - a.client.system) / 1000;
+  const server = d(a.server, b.server);
+  const machine = d(a.machine, b.machine);
+  // CPU the rest of the machine used meanwhile (other processes: interference).
+  const other = machine == null || server == null ? null : Math.max(0, machine - server - client - (d(a.db, b.db) ?? 0));
+  return { server, db: d(a.db, b.db), client, machine, other };
 }
 
 /**
@@ -120,16 +131,26 @@ async function phase(target, op, count) {
   return { ...r, cpu };
 }
 
-/** Warm both, then measure in halves floor, engine, engine, floor (ABBA): drift hits both alike. */
+/**
+ * Warm both, then measure in `rounds` rounds of floor, engine, engine, floor (ABBA), each part
+ * 1/(2·rounds) of the requests: drift and bursts of outside load hit both alike.
+ */
 async function measureOp(op, engine, floor) {
   const n = config.counts[op];
+  let quiet = null;
+  if (config.quietWaitMs > 0) {
+    quiet = await waitQuiet(config.quietWaitMs);
+    if (quiet.waitedMs > 4000) log(`  waited ${(quiet.waitedMs / 1000).toFixed(0)} s for a quiet machine${quiet.quiet ? '' : ` (still ${quiet.busy.toFixed(2)} CPUs busy; measuring anyway)`}`);
+  }
   for (const t of [floor, engine]) {
     const w = await phase(t, op, config.warmup);
     if (w.errors) throw new Error(`${t.name} ${op} warm-up: ${w.errors} errors, e.g. ${w.errorSamples[0]}`);
   }
-  const half = [Math.ceil(n / 2), Math.floor(n / 2)];
+  const parts = 2 * config.rounds;
+  const size = (i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0);
   const acc = { engine: [], floor: [] };
-  const order = [[floor, half[0]], [engine, half[0]], [engine, half[1]], [floor, half[1]]];
+  const order = [];
+  for (let r = 0; r < config.rounds; r++) order.push([floor, size(2 * r)], [engine, size(2 * r)], [engine, size(2 * r + 1)], [floor, size(2 * r + 1)]);
   for (const [t, k] of order) acc[t === engine ? 'engine' : 'floor'].push(await phase(t, op, k));
   const combine = (parts) => {
     const lat = [];
@@ -145,11 +166,12 @@ async function measureOp(op, engine, floor) {
       serverCpuMs: sum('server'),
       dbCpuMs: sum('db'),
       clientCpuMs: sum('client'),
+      otherCpuMs: sum('other'),
     };
   };
   const e = combine(acc.engine);
   const f = combine(acc.floor);
-  return { engine: e, floor: f, verdict: verdict(op, e, f) };
+  return { engine: e, floor: f, verdict: verdict(op, e, f), quietBefore: quiet };
 }
 
 // ---- sanity: both servers return the same records for the same requests ----
@@ -279,7 +301,9 @@ async function benchDialect(dialect, tmpDir) {
 }
 
 // ---- main ----
+for (const r of await removeLeftovers(os.tmpdir(), dialects)) log(`removed a leftover of a killed run: ${r}`);
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'formwork-bench-'));
+fs.writeFileSync(path.join(tmpDir, 'pid'), String(process.pid));
 onCleanup(async () => fs.rmSync(tmpDir, { recursive: true, force: true }));
 fs.mkdirSync(RESULTS, { recursive: true });
 
@@ -289,6 +313,7 @@ const all = {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadavgAtStart: os.loadavg(),
     cpus: cpus.length,
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
     memoryMb: Math.round(os.totalmem() / 2 ** 20),
@@ -304,6 +329,7 @@ for (const d of dialects) {
   all.profiles.push(...profiles);
   process.stdout.write('\n' + dialectSection(results) + '\n\n');
 }
+all.machine.loadavgAtEnd = os.loadavg();
 // Only the figures in records.json (latency arrays stay out; the text of the profiles in summary.md).
 const summary = writeResults(RESULTS, {
   ...all,

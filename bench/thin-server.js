@@ -16,47 +16,16 @@
  *
  * The connection set-up is the engine's (store/connection.ts): SQLite with one connection, WAL,
  * synchronous=NORMAL, foreign keys on; PostgreSQL with a pool of 10 and the same type parsers.
- * The table is created by the benchmark (bench/run.js), not here.
+ * The table is created by the benchmark (bench/run.js), not here. bench/trace.js imports
+ * createFloorApp to run the same app in-process.
  */
 import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import knexFactory from 'knex';
 import pg from 'pg';
-
-const { values } = parseArgs({ options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
-const url = values.db;
-if (!url) throw new Error('usage: thin-server.js --db URL [--port N]');
-const TOKEN = process.env.FLOOR_TOKEN;
-if (!TOKEN || TOKEN.length < 16) throw new Error('FLOOR_TOKEN (16+ characters) is required');
-const isPg = url.startsWith('postgres://') || url.startsWith('postgresql://');
-
-let knex;
-if (isPg) {
-  pg.types.setTypeParser(20, (v) => Number(v)); // bigint (money, count(*))
-  pg.types.setTypeParser(1082, (v) => v); // date as YYYY-MM-DD
-  pg.types.setTypeParser(1184, (v) => new Date(v).toISOString()); // timestamptz as ISO 8601 UTC
-  knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
-} else {
-  knex = knexFactory({
-    client: 'sqlite3',
-    connection: { filename: url.slice('sqlite:'.length) },
-    useNullAsDefault: true,
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate(conn, done) {
-        conn.serialize(() => {
-          conn.run('PRAGMA journal_mode = WAL');
-          conn.run('PRAGMA synchronous = NORMAL');
-          conn.run('PRAGMA foreign_keys = ON');
-          conn.run('PRAGMA busy_timeout = 10000', (err) => done(err, conn));
-        });
-      },
-    },
-  });
-}
-await knex.raw('select 1');
 
 const TABLE = 't_lead';
 const COLUMNS = ['id', '_version', '_created_at', '_updated_at', '_created_by', '_owner', '_dept', 'name', 'phone', 'level', 'budget', 'next_follow_up', 'tags', 'status'];
@@ -66,6 +35,37 @@ const SORTABLE = new Set(['id', 'name', 'phone', 'level', 'budget', 'next_follow
 const PHONE_RE = /^\+?[0-9][0-9 -]{2,30}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const USER_ID = 1; // the token's user
+
+/** knex the engine's way: SQLite one connection, WAL, synchronous=NORMAL; PostgreSQL a pool of 10 and its type parsers. */
+export async function openKnex(url) {
+  let knex;
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    pg.types.setTypeParser(20, (v) => Number(v)); // bigint (money, count(*))
+    pg.types.setTypeParser(1082, (v) => v); // date as YYYY-MM-DD
+    pg.types.setTypeParser(1184, (v) => new Date(v).toISOString()); // timestamptz as ISO 8601 UTC
+    knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  } else {
+    knex = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: url.slice('sqlite:'.length) },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn, done) {
+          conn.serialize(() => {
+            conn.run('PRAGMA journal_mode = WAL');
+            conn.run('PRAGMA synchronous = NORMAL');
+            conn.run('PRAGMA foreign_keys = ON');
+            conn.run('PRAGMA busy_timeout = 10000', (err) => done(err, conn));
+          });
+        },
+      },
+    });
+  }
+  await knex.raw('select 1');
+  return knex;
+}
 
 class HttpError extends Error {
   constructor(status, code, message, fields) {
@@ -142,100 +142,115 @@ function positiveInt(v, name, max = 1_000_000_000) {
   return n;
 }
 
-const selectOne = (id) => knex(TABLE).select(COLUMNS).where({ id }).first();
+/** The floor's express app on `knex` (`dialect` 'sqlite' | 'pg'), accepting `Authorization: Bearer <token>`. */
+export function createFloorApp(knex, { dialect, token }) {
+  const isPg = dialect === 'pg';
+  const selectOne = (id) => knex(TABLE).select(COLUMNS).where({ id }).first();
 
-const app = express();
-app.disable('x-powered-by');
-app.set('etag', false);
-app.set('query parser', 'simple');
-app.use(express.json({ limit: '1mb' }));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '1mb' }));
 
-const expected = Buffer.from(`Bearer ${TOKEN}`);
-app.use((req, _res, next) => {
-  const got = Buffer.from(req.headers.authorization ?? '');
-  if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) return next(new HttpError(401, 'unauthenticated', 'Sign in first'));
-  next();
-});
+  const expected = Buffer.from(`Bearer ${token}`);
+  app.use((req, _res, next) => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) return next(new HttpError(401, 'unauthenticated', 'Sign in first'));
+    next();
+  });
 
-app.post('/leads', async (req, res) => {
-  const now = new Date().toISOString();
-  const row = { _version: 1, _created_at: now, _updated_at: now, _created_by: USER_ID, _owner: USER_ID, _dept: null, ...columnsOf(req.body, true) };
-  let id;
-  if (isPg) id = (await knex(TABLE).insert(row).returning('id'))[0].id;
-  else id = (await knex(TABLE).insert(row))[0];
-  res.status(201).json(toApi(await selectOne(id)));
-});
+  app.post('/leads', async (req, res) => {
+    const now = new Date().toISOString();
+    const row = { _version: 1, _created_at: now, _updated_at: now, _created_by: USER_ID, _owner: USER_ID, _dept: null, ...columnsOf(req.body, true) };
+    let id;
+    if (isPg) id = (await knex(TABLE).insert(row).returning('id'))[0].id;
+    else id = (await knex(TABLE).insert(row))[0];
+    res.status(201).json(toApi(await selectOne(id)));
+  });
 
-app.get('/leads/:id', async (req, res) => {
-  const r = await selectOne(positiveInt(req.params.id, 'id'));
-  if (!r) throw new HttpError(404, 'not_found', 'No such lead');
-  res.json(toApi(r));
-});
+  app.get('/leads/:id', async (req, res) => {
+    const r = await selectOne(positiveInt(req.params.id, 'id'));
+    if (!r) throw new HttpError(404, 'not_found', 'No such lead');
+    res.json(toApi(r));
+  });
 
-app.get('/leads', async (req, res) => {
-  const q = req.query;
-  const page = q.page === undefined ? 1 : positiveInt(q.page, 'page', 1_000_000);
-  const pageSize = q.pageSize === undefined ? 20 : positiveInt(q.pageSize, 'pageSize', 500);
-  const base = knex(TABLE);
-  if (q.status !== undefined) base.where('status', String(q.status));
-  if (q.minBudget !== undefined) {
-    const b = Number(q.minBudget);
-    if (!Number.isFinite(b)) throw new HttpError(400, 'bad_request', 'Invalid minBudget');
-    base.where('budget', '>=', Math.round(b * 100));
-  }
-  const order = [];
-  for (const token of String(q.sort ?? '').split(',').filter(Boolean)) {
-    const desc = token.startsWith('-');
-    const column = desc ? token.slice(1) : token;
-    if (!SORTABLE.has(column)) throw new HttpError(400, 'bad_request', `Cannot sort by ${column}`);
-    order.push({ column, order: desc ? 'desc' : 'asc' });
-  }
-  if (!order.some((o) => o.column === 'id')) order.push({ column: 'id', order: order[0]?.order ?? 'desc' });
-  const itemsQ = base.clone().select(COLUMNS).orderBy(order).limit(pageSize).offset((page - 1) * pageSize);
-  const [rows, count] = await Promise.all([itemsQ, base.clone().count({ n: '*' }).first()]);
-  res.json({ items: rows.map(toApi), total: Number(count.n), page, pageSize });
-});
+  app.get('/leads', async (req, res) => {
+    const q = req.query;
+    const page = q.page === undefined ? 1 : positiveInt(q.page, 'page', 1_000_000);
+    const pageSize = q.pageSize === undefined ? 20 : positiveInt(q.pageSize, 'pageSize', 500);
+    const base = knex(TABLE);
+    if (q.status !== undefined) base.where('status', String(q.status));
+    if (q.minBudget !== undefined) {
+      const b = Number(q.minBudget);
+      if (!Number.isFinite(b)) throw new HttpError(400, 'bad_request', 'Invalid minBudget');
+      base.where('budget', '>=', Math.round(b * 100));
+    }
+    const order = [];
+    for (const tok of String(q.sort ?? '').split(',').filter(Boolean)) {
+      const desc = tok.startsWith('-');
+      const column = desc ? tok.slice(1) : tok;
+      if (!SORTABLE.has(column)) throw new HttpError(400, 'bad_request', `Cannot sort by ${column}`);
+      order.push({ column, order: desc ? 'desc' : 'asc' });
+    }
+    if (!order.some((o) => o.column === 'id')) order.push({ column: 'id', order: order[0]?.order ?? 'desc' });
+    const itemsQ = base.clone().select(COLUMNS).orderBy(order).limit(pageSize).offset((page - 1) * pageSize);
+    const [rows, count] = await Promise.all([itemsQ, base.clone().count({ n: '*' }).first()]);
+    res.json({ items: rows.map(toApi), total: Number(count.n), page, pageSize });
+  });
 
-app.patch('/leads/:id', async (req, res) => {
-  const id = positiveInt(req.params.id, 'id');
-  const version = req.body?._version;
-  if (!Number.isInteger(version) || version < 1) throw new HttpError(422, 'validation', '_version is required', { _version: 'a positive integer' });
-  const set = columnsOf(req.body, false);
-  set._version = knex.raw('?? + 1', ['_version']);
-  set._updated_at = new Date().toISOString();
-  const n = await knex(TABLE).where({ id, _version: version }).update(set);
-  if (n !== 1) {
-    const cur = await knex(TABLE).select('_version').where({ id }).first();
-    if (!cur) throw new HttpError(404, 'not_found', 'No such lead');
-    throw new HttpError(409, 'conflict', 'The record was changed by someone else', undefined);
-  }
-  res.json(toApi(await selectOne(id)));
-});
+  app.patch('/leads/:id', async (req, res) => {
+    const id = positiveInt(req.params.id, 'id');
+    const version = req.body?._version;
+    if (!Number.isInteger(version) || version < 1) throw new HttpError(422, 'validation', '_version is required', { _version: 'a positive integer' });
+    const set = columnsOf(req.body, false);
+    set._version = knex.raw('?? + 1', ['_version']);
+    set._updated_at = new Date().toISOString();
+    const n = await knex(TABLE).where({ id, _version: version }).update(set);
+    if (n !== 1) {
+      const cur = await knex(TABLE).select('_version').where({ id }).first();
+      if (!cur) throw new HttpError(404, 'not_found', 'No such lead');
+      throw new HttpError(409, 'conflict', 'The record was changed by someone else');
+    }
+    res.json(toApi(await selectOne(id)));
+  });
 
-app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'Not found')));
-app.use((err, _req, res, _next) => {
-  const status = err instanceof HttpError ? err.status : err?.type === 'entity.parse.failed' ? 400 : 500;
-  const code = err instanceof HttpError ? err.code : status === 400 ? 'bad_request' : 'internal';
-  if (status === 500) process.stderr.write(`floor: ${err?.stack ?? err}\n`);
-  res.status(status).json({ error: { code, message: status === 500 ? 'Internal error' : err.message, ...(err.fields ? { fields: err.fields } : {}) } });
-});
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'Not found')));
+  app.use((err, _req, res, _next) => {
+    const status = err instanceof HttpError ? err.status : err?.type === 'entity.parse.failed' ? 400 : 500;
+    const code = err instanceof HttpError ? err.code : status === 400 ? 'bad_request' : 'internal';
+    if (status === 500) process.stderr.write(`floor: ${err?.stack ?? err}\n`);
+    res.status(status).json({ error: { code, message: status === 500 ? 'Internal error' : err.message, ...(err.fields ? { fields: err.fields } : {}) } });
+  });
+  return app;
+}
 
-const server = app.listen(Number(values.port), '127.0.0.1');
-await new Promise((resolve, reject) => {
-  server.once('listening', resolve);
-  server.once('error', reject);
-});
-server.keepAliveTimeout = 65_000;
-process.stdout.write(`Floor listening on http://127.0.0.1:${server.address().port}\n`);
+async function main() {
+  const { values } = parseArgs({ options: { db: { type: 'string' }, port: { type: 'string', default: '0' } } });
+  if (!values.db) throw new Error('usage: thin-server.js --db URL [--port N]');
+  const token = process.env.FLOOR_TOKEN;
+  if (!token || token.length < 16) throw new Error('FLOOR_TOKEN (16+ characters) is required');
+  const knex = await openKnex(values.db);
+  const app = createFloorApp(knex, { dialect: values.db.startsWith('sqlite:') ? 'sqlite' : 'pg', token });
+  const server = app.listen(Number(values.port), '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  process.stdout.write(`Floor listening on http://127.0.0.1:${server.address().port}\n`);
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  server.close();
-  server.closeAllConnections();
-  await knex.destroy().catch(() => undefined);
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    await knex.destroy().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();

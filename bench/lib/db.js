@@ -39,6 +39,8 @@ export async function createDatabases(dialect, tmpDir) {
     for (const db of [name, `${name}_floor`]) {
       await admin.raw(`create database "${db}"`);
       created.push(db);
+      // Who made it: a later run drops it if this process died without cleaning up (SIGKILL).
+      await admin.raw(`comment on database "${db}" is 'formwork bench pid ${process.pid}'`);
     }
   } catch (e) {
     await dropPg(created);
@@ -52,6 +54,53 @@ export async function createDatabases(dialect, tmpDir) {
     return u.toString();
   };
   return { engineUrl: urlOf(name), floorUrl: urlOf(`${name}_floor`), label: `${name}, ${name}_floor`, drop: () => dropPg(created) };
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Leftovers of benchmark runs killed without cleanup: fw_bench_* databases whose creating
+ * process is gone, and formwork-bench-* temporary folders likewise (they hold a `pid` file).
+ */
+export async function removeLeftovers(tmpRoot, dialects) {
+  const removed = [];
+  for (const d of fs.readdirSync(tmpRoot)) {
+    if (!d.startsWith('formwork-bench-')) continue;
+    const dir = path.join(tmpRoot, d);
+    let pid = NaN;
+    try {
+      pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  if (dialects.includes('pg')) {
+    assertLocal(PG_ADMIN_URL);
+    const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
+    try {
+      const r = await admin.raw(`select datname, shobj_description(oid, 'pg_database') as note from pg_database where datname like 'fw\\_bench\\_%'`);
+      for (const row of r.rows) {
+        const m = /^formwork bench pid (\d+)$/.exec(row.note ?? '');
+        if (!m || alive(Number(m[1])) || !/^fw_bench_[0-9a-f]{8}(_floor)?$/.test(row.datname)) continue;
+        await admin.raw(`drop database if exists "${row.datname}" with (force)`);
+        removed.push(`database ${row.datname}`);
+      }
+    } finally {
+      await admin.destroy();
+    }
+  }
+  return removed;
 }
 
 async function dropPg(names) {

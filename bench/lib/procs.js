@@ -52,13 +52,13 @@ process.on('exit', () => {
  * Start a server process and wait for the line announcing its URL.
  * @param {string} name   for messages
  * @param {string[]} args node arguments after the guard (script and its arguments)
- * @param {{env?: object, nodeArgs?: string[], readyRe: RegExp, timeoutMs?: number, cwd?: string}} opts
+ * @param {{env?: object, nodeArgs?: string[], readyRe: RegExp, timeoutMs?: number, cwd?: string, ipc?: boolean}} opts
  */
 export async function startServer(name, args, opts) {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', GUARD, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const keep = (d) => {
@@ -67,9 +67,25 @@ export async function startServer(name, args, opts) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  let seq = 0;
   const proc = {
     name,
     child,
+    /** With `ipc`: send {cmd, …} and wait for the reply carrying the same id. */
+    ask(message, timeoutMs = 30_000) {
+      const id = ++seq;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name}: no answer to ${message.cmd}`)), timeoutMs);
+        const onMessage = (m) => {
+          if (m?.id !== id) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(m);
+        };
+        child.on('message', onMessage);
+        child.send({ ...message, id });
+      });
+    },
     pid: child.pid,
     url: '',
     output: () => out,
@@ -150,6 +166,40 @@ export function commandCpuMs(comm) {
     }
   }
   return found ? (total * 1000) / CLK_TCK : null;
+}
+
+/** CPU time (ms) the whole machine has been busy (all CPUs, /proc/stat), null where unavailable. */
+export function machineBusyMs() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …: busy = all but idle and iowait
+    const busy = v.reduce((s, x) => s + x, 0) - v[3] - (v[4] ?? 0);
+    return (busy * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Wait (at most `maxMs`) until the machine is quiet: less than `threshold` CPUs busy for 3
+ * one-second samples in a row, so other people's test runs do not land in a measurement.
+ * Resolves {waitedMs, quiet, busy} (busy: CPUs in the last sample).
+ */
+export async function waitQuiet(maxMs, threshold = 0.3) {
+  const t0 = performance.now();
+  let calm = 0;
+  let busy = null;
+  for (;;) {
+    const a = machineBusyMs();
+    if (a == null) return { waitedMs: 0, quiet: true, busy: null };
+    await new Promise((r) => setTimeout(r, 1000));
+    busy = (machineBusyMs() - a) / 1000;
+    calm = busy < threshold ? calm + 1 : 0;
+    const waitedMs = performance.now() - t0;
+    if (calm >= 3) return { waitedMs, quiet: true, busy };
+    if (waitedMs >= maxMs) return { waitedMs, quiet: false, busy };
+  }
 }
 
 // Linux reports /proc CPU times in USER_HZ, 100 on every common platform.

@@ -40,7 +40,8 @@ function table(rows) {
 export function dialectSection(d) {
   const header = ['op', 'engine req/s', 'floor req/s', 'engine p50 ms', 'floor p50 ms', 'engine p99 ms', 'floor p99 ms', 'ratio', 'target', 'met'];
   const rows = [header];
-  const cpu = [['op', 'engine CPU ms/req', 'floor CPU ms/req', 'engine DB CPU ms/req', 'floor DB CPU ms/req', 'client CPU ms/req (engine / floor)', 'errors (engine / floor)']];
+  const cpu = [['op', 'engine CPU ms/req', 'floor CPU ms/req', 'engine DB CPU ms/req', 'floor DB CPU ms/req', 'client CPU ms/req (engine / floor)', 'other load (engine / floor)', 'errors (engine / floor)']];
+  const otherLoad = (x) => (x.otherCpuMs == null || !x.wallMs ? '—' : `${(x.otherCpuMs / x.wallMs).toFixed(2)} CPU`);
   for (const [op, r] of Object.entries(d.ops)) {
     const v = r.verdict;
     const ratioText = v.metric === 'p50' ? `${fmtX(v.p50Ratio)} p50 (req/s ${fmtX(v.throughputRatio)})` : `${fmtX(v.throughputRatio)} req/s`;
@@ -51,7 +52,7 @@ export function dialectSection(d) {
     const per = (x, k) => (x[k] == null || !x.requests ? '—' : (x[k] / x.requests).toFixed(3));
     cpu.push([
       op, per(r.engine, 'serverCpuMs'), per(r.floor, 'serverCpuMs'), per(r.engine, 'dbCpuMs'), per(r.floor, 'dbCpuMs'),
-      `${per(r.engine, 'clientCpuMs')} / ${per(r.floor, 'clientCpuMs')}`, `${r.engine.errors} / ${r.floor.errors}`,
+      `${per(r.engine, 'clientCpuMs')} / ${per(r.floor, 'clientCpuMs')}`, `${otherLoad(r.engine)} / ${otherLoad(r.floor)}`, `${r.engine.errors} / ${r.floor.errors}`,
     ]);
   }
   const title = d.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
@@ -67,7 +68,7 @@ export function dialectSection(d) {
     '',
     table(rows),
     '',
-    'CPU time per request (server process; DB = all `postgres` processes; client = the benchmark process):',
+    'CPU time per request (server process; DB = all `postgres` processes; client = the benchmark process; other load = CPUs busy with anything else meanwhile, i.e. interference):',
     '',
     table(cpu),
     ...(notes.length ? ['', ...notes] : []),
@@ -80,11 +81,11 @@ export function renderSummary(results) {
   const head = [
     `# Records benchmark${c.quick ? ' (--quick)' : ''}`,
     '',
-    `${m.date} · node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${Math.round(m.memoryMb / 1024)} GB · ${m.platform}`,
+    `${m.date} · node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${Math.round(m.memoryMb / 1024)} GB · ${m.platform} · load average ${m.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')} at the start`,
     '',
     `${c.clients} concurrent keep-alive clients; per operation ${c.warmup} warm-up requests, then ` +
       `${c.counts.create} creates, ${c.counts.get} gets, ${c.counts.list} list pages, ${c.counts.update} updates ` +
-      `against each server (floor, engine, engine, floor halves). Engine = \`formwork serve\`; floor = bench/thin-server.js ` +
+      `against each server, in ${c.rounds} round(s) of floor, engine, engine, floor. Engine = \`formwork serve\`; floor = bench/thin-server.js ` +
       `(hand-written express + knex on an identical table). Ratios: engine ÷ floor req/s for create/get/update, ` +
       `engine ÷ floor p50 for list. See bench/README.md.`,
     '',

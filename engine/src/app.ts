@@ -18,6 +18,7 @@ import { RolePolicy } from './auth/role-policy.js';
 import type { RoleDef } from './auth/role-def.js';
 import { createLogger, type Logger } from './http/logger.js';
 import type { TokenCache } from './http/authn.js';
+import { createWorkflowEngine, type WorkflowEngine } from './workflow/index.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -31,6 +32,7 @@ export interface Engine {
   records: RecordService;
   users: UserService;
   departments: DepartmentService;
+  workflow: WorkflowEngine;
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
@@ -70,8 +72,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const users = new UserService(db);
   const departments = new DepartmentService(db);
   const logger = opts.logger ?? createLogger();
+  const workflow = createWorkflowEngine({ db, docs, records, logger });
+  await workflow.runtime.workflows.load();
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, logger, dataDir,
-    close: () => db.close(),
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, logger, dataDir,
+    async close() {
+      await workflow.stop();
+      await db.close();
+    },
   };
 }

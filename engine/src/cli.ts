@@ -11,6 +11,7 @@ import { installPack, readPackFolder } from './packs/install.js';
 import { backupDatabase, restoreDatabase } from './store/backup.js';
 import { safeUrl } from './store/connection.js';
 import { isAppError } from './errors.js';
+import { securityLogFor, CLI_ACTOR } from './auth/security-log.js';
 
 const USAGE = `Usage: formwork <command>
 
@@ -36,10 +37,15 @@ async function serve(args: string[]) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
   const engine = await createEngine({ dbUrl: dbUrl(values.db) });
   const admin = await engine.users.ensureAdmin(process.env.FORMWORK_ADMIN_USER || 'admin', process.env.FORMWORK_ADMIN_PASSWORD);
+  if (admin.created) {
+    const u = await engine.db.knex('fw_users').where({ username: process.env.FORMWORK_ADMIN_USER || 'admin' }).first();
+    await securityLogFor(engine).record('user_created', { actor: CLI_ACTOR, target: `user:${u?.id}`, detail: { username: u?.username, roles: ['admin'], firstStart: true } });
+  }
   if (admin.created && admin.password) {
     process.stdout.write(`Created administrator '${process.env.FORMWORK_ADMIN_USER || 'admin'}' with password: ${admin.password}\n(shown once; set FORMWORK_ADMIN_PASSWORD to choose it)\n`);
   }
   if (values.demo) await loadDemo(engine);
+  engine.workflow.start();
   const app = createHttpApp(engine);
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
@@ -68,7 +74,10 @@ async function loadDemo(engine: Engine) {
   const dir = path.join(REPO_ROOT, 'templates', 'dealership');
   const installed = await engine.db.knex('fw_packs').where({ name: 'dealership' }).first();
   if (!installed) {
-    const r = await installPack(engine.db, engine.docs, readPackFolder(dir));
+    const packDef = readPackFolder(dir);
+    securityLogFor(engine);
+    const r = await installPack(engine.db, engine.docs, packDef);
+    await securityLogFor(engine).record('pack_installed', { actor: CLI_ACTOR, target: `pack:${packDef.manifest.name}`, detail: { name: packDef.manifest.name, version: packDef.manifest.version, installed: r.installed.length, unchanged: r.unchanged.length } });
     process.stdout.write(`Installed the dealership pack (${r.installed.length} documents)\n`);
   }
   const demo = path.join(dir, 'demo', 'index.js');
@@ -85,7 +94,10 @@ async function pack(args: string[]) {
   if (sub !== 'install' || !target) throw new Error('usage: formwork pack install PATH');
   const engine = await createEngine({ dbUrl: dbUrl(values.db) });
   try {
-    const r = await installPack(engine.db, engine.docs, readPackFolder(path.resolve(target)));
+    const packDef = readPackFolder(path.resolve(target));
+    securityLogFor(engine);
+    const r = await installPack(engine.db, engine.docs, packDef);
+    await securityLogFor(engine).record('pack_installed', { actor: CLI_ACTOR, target: `pack:${packDef.manifest.name}`, detail: { name: packDef.manifest.name, version: packDef.manifest.version, installed: r.installed.length, unchanged: r.unchanged.length } });
     for (const d of r.installed) process.stdout.write(`published ${d.kind}/${d.key} revision ${d.revision}\n`);
     for (const d of r.unchanged) process.stdout.write(`unchanged ${d.kind}/${d.key}\n`);
   } finally {
@@ -101,6 +113,7 @@ async function user(args: string[]) {
   try {
     const password = values.password ?? (await import('./auth/passwords.js')).randomPassword();
     const u = await engine.users.create({ username: name, password, roles: values.role.flatMap((r) => r.split(',')) });
+    await securityLogFor(engine).record('user_created', { actor: CLI_ACTOR, target: `user:${u.id}`, detail: { username: u.username, roles: u.roles } });
     process.stdout.write(`Created user ${u.username} (id ${u.id}, roles ${u.roles.join(',')})${values.password ? '' : ` with password: ${password}`}\n`);
   } finally {
     await engine.close();

@@ -14,6 +14,11 @@ export interface Actor {
   isAdmin: boolean;
   /** The engine acting on its own (demo data, installs). */
   isSystem?: boolean;
+  /**
+   * An API token's scopes (`form:action`, `*` for any form or action): they narrow what the
+   * roles allow, and such an actor never administers anything. Absent on sessions.
+   */
+  scopes?: string[];
 }
 
 export const SYSTEM_ACTOR: Actor = {

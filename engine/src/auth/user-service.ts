@@ -15,6 +15,17 @@ export interface PublicUser {
   roles: string[];
   department: number | null;
   disabled: boolean;
+  /** A service user: no password, never signs in; acts only through API tokens. */
+  service: boolean;
+}
+
+/** What a bearer token stands for. `scopes` only on API tokens (they narrow the user's roles). */
+export interface VerifiedToken {
+  user: PublicUser;
+  tokenId: number;
+  kind: 'session' | 'api';
+  scopes?: string[];
+  expiresAt: string | null;
 }
 
 export interface NewUser {
@@ -33,8 +44,32 @@ function toPublic(r: any): PublicUser {
   return {
     id: Number(r.id), username: r.username, displayName: r.display_name,
     roles: JSON.parse(r.roles ?? '[]'), department: r.department_id == null ? null : Number(r.department_id),
-    disabled: !!r.disabled,
+    disabled: !!r.disabled, service: !!r.is_service,
   };
+}
+
+function checkPassword(password: unknown): void {
+  if (typeof password !== 'string' || password.length < 8 || password.length > 200) {
+    throw new AppError('validation', msg('密码不合法', 'Invalid password'), { fields: { password: [msg('密码至少 8 位', 'At least 8 characters')] } });
+  }
+}
+
+/**
+ * Await a query whose bindings hold a secret (a token or password hash). knex's SQLite errors
+ * inline the bound values into the message and stack, which the error handler logs; a failure
+ * here keeps only the driver's own message.
+ */
+export async function withoutSecrets<T>(query: PromiseLike<T>): Promise<T> {
+  try {
+    return await query;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    const m = String((e as Error)?.message ?? '');
+    const i = m.lastIndexOf(' - ');
+    const err = new Error(`database error: ${i >= 0 ? m.slice(i + 3).trim() : 'query failed'}`);
+    (err as Error & { code?: unknown }).code = (e as { code?: unknown })?.code;
+    throw err;
+  }
 }
 
 export function actorOf(u: PublicUser): Actor {
@@ -56,8 +91,9 @@ export class UserService {
     if (typeof input.username !== 'string' || !USERNAME_RE.test(input.username)) {
       throw new AppError('validation', msg('用户名不合法', 'Invalid username'), { fields: { username: [msg('1–64 个字母、数字或 _ . @ -', '1–64 letters, digits or _ . @ -')] } });
     }
-    if (input.password != null && (typeof input.password !== 'string' || input.password.length < 8 || input.password.length > 200)) {
-      throw new AppError('validation', msg('密码不合法', 'Invalid password'), { fields: { password: [msg('密码至少 8 位', 'At least 8 characters')] } });
+    if (input.password != null) checkPassword(input.password);
+    if (input.isService && input.password != null) {
+      throw new AppError('validation', msg('服务账号没有密码', 'A service user has no password'), { fields: { password: [msg('服务账号只能通过 API 令牌访问', 'Service users act only through API tokens')] } });
     }
     const exists = await this.db.knex('fw_users').where({ username: input.username }).first();
     if (exists) throw conflict('用户名已存在', `Username '${input.username}' is taken`);
@@ -72,7 +108,7 @@ export class UserService {
       created_at: nowIso(),
     };
     const q = this.db.knex('fw_users').insert(row);
-    const res = this.db.dialect === 'pg' ? await q.returning('id') : await q;
+    const res = await withoutSecrets(this.db.dialect === 'pg' ? q.returning('id') : q);
     const id = Number(typeof res[0] === 'object' ? (res[0] as any).id : res[0]);
     return this.get(id);
   }
@@ -88,14 +124,18 @@ export class UserService {
   }
 
   async update(id: number, patch: { roles?: string[]; department?: number | null; disabled?: boolean; displayName?: string; password?: string }): Promise<PublicUser> {
-    await this.get(id);
+    const current = await this.get(id);
+    if (patch.password !== undefined) {
+      checkPassword(patch.password);
+      if (current.service) throw new AppError('validation', msg('服务账号没有密码', 'A service user has no password'), { fields: { password: [msg('服务账号只能通过 API 令牌访问', 'Service users act only through API tokens')] } });
+    }
     const set: Record<string, unknown> = {};
     if (patch.roles !== undefined) set.roles = JSON.stringify(patch.roles);
     if (patch.department !== undefined) set.department_id = patch.department;
     if (patch.disabled !== undefined) set.disabled = !!patch.disabled;
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
     if (patch.password !== undefined) set.password_hash = await hashPassword(patch.password);
-    if (Object.keys(set).length) await this.db.knex('fw_users').where({ id }).update(set);
+    if (Object.keys(set).length) await withoutSecrets(this.db.knex('fw_users').where({ id }).update(set));
     if (patch.disabled) await this.db.knex('fw_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: nowIso() });
     return this.get(id);
   }
@@ -106,32 +146,44 @@ export class UserService {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 200) throw bad;
     const r = await this.db.knex('fw_users').where({ username }).first();
     const ok = await verifyPassword(password, r?.password_hash ?? DUMMY_HASH);
-    if (!r || !ok || r.disabled) throw bad;
+    if (!r || !ok || r.disabled || r.is_service) throw bad;
     const { token, hash } = newToken();
     const now = new Date();
-    await this.db.knex('fw_tokens').insert({
+    await withoutSecrets(this.db.knex('fw_tokens').insert({
       token_hash: hash, user_id: r.id, kind: 'session', created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(),
-    });
+    }));
     return { token, user: toPublic(r) };
   }
 
   async logout(token: string): Promise<void> {
-    await this.db.knex('fw_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').update({ revoked_at: nowIso() });
+    await withoutSecrets(this.db.knex('fw_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').update({ revoked_at: nowIso() }));
   }
 
   /** The user a bearer token belongs to, or null when unknown, expired, revoked or disabled. */
   async authenticate(token: string): Promise<PublicUser | null> {
+    return (await this.verifyToken(token))?.user ?? null;
+  }
+
+  /** A bearer token's user, kind and (API tokens) scopes, or null when unknown, expired, revoked or disabled. */
+  async verifyToken(token: string): Promise<VerifiedToken | null> {
     if (!token || token.length > 200) return null;
-    const r = await this.db.knex('fw_tokens as k')
+    const r = await withoutSecrets(this.db.knex('fw_tokens as k')
       .join('fw_users as u', 'u.id', 'k.user_id')
       .where('k.token_hash', hashToken(token))
       .whereNull('k.revoked_at')
-      .select('u.*', 'k.expires_at as token_expires_at')
-      .first();
+      .select('u.*', 'k.id as token_id', 'k.kind as token_kind', 'k.scopes as token_scopes', 'k.expires_at as token_expires_at')
+      .first());
     if (!r || r.disabled) return null;
     if (r.token_expires_at && r.token_expires_at < nowIso()) return null;
-    return toPublic(r);
+    const kind = r.token_kind === 'api' ? 'api' : 'session';
+    // A session of a service user cannot exist (they never sign in); refuse one anyway.
+    if (kind === 'session' && r.is_service) return null;
+    return {
+      user: toPublic(r), tokenId: Number(r.token_id), kind,
+      scopes: kind === 'api' ? parseScopeList(r.token_scopes) : undefined,
+      expiresAt: r.token_expires_at ?? null,
+    };
   }
 
   /** The first start: an administrator from the environment, or with a random password returned once. */
@@ -140,6 +192,16 @@ export class UserService {
     const pw = password || (await import('./passwords.js')).randomPassword();
     await this.create({ username, password: pw, displayName: username, roles: ['admin'] });
     return { created: true, password: password ? undefined : pw };
+  }
+}
+
+/** Stored scopes as a list; anything unreadable is no scope at all (nothing allowed). */
+function parseScopeList(text: string | null): string[] {
+  try {
+    const v = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
   }
 }
 

@@ -37,7 +37,7 @@ export interface PublishResult {
 }
 
 /** Listeners told after a publish commits (caches, workflow registry…). */
-export type PublishListener = (kind: MetaKind, key: string, doc: any, revision: number) => void | Promise<void>;
+export type PublishListener = (kind: MetaKind, key: string, doc: any, revision: number, info: { by: number | null; note: string | null }) => void | Promise<void>;
 
 export function assertKind(kind: string): MetaKind {
   if (!(META_KINDS as string[]).includes(kind)) throw notFound('没有这种元数据', `Unknown metadata kind: ${kind}`);
@@ -168,7 +168,7 @@ export class DocumentService {
       await trx('fw_meta_version').where({ id: 1 }).increment('version', 1);
       return { revision, steps, doc };
     });
-    for (const l of this.listeners) await l(kind, key, result.doc, result.revision);
+    for (const l of this.listeners) await l(kind, key, result.doc, result.revision, { by: opts.by ?? null, note: opts.note ?? null });
     return { revision: result.revision, steps: result.steps };
   }
 

@@ -15,9 +15,12 @@ import type { Actor } from '../auth/actor.js';
 import type { FormDef } from '../meta/types.js';
 import { actorOf as userActor } from '../auth/user-service.js';
 import { departmentsRouter } from './departments-router.js';
+import { tasksRouter, recordWorkflowRouter, notificationsRouter, runsRouter } from './workflow-router.js';
 import { recordsRouter } from './records-router.js';
 import { metaRouter } from './meta-router.js';
 import { authRouter, usersRouter } from './session-router.js';
+import { tokensRouter, auditRouter, departmentChanges } from './admin-router.js';
+import { securityLogFor } from '../auth/security-log.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
 
@@ -82,7 +85,7 @@ export function createHttpApp(engine: Engine): Express {
   api.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  api.use('/auth', authRouter(engine.users, cache, auth));
+  api.use('/auth', authRouter(engine.users, cache, auth, undefined, securityLogFor(engine)));
   // The OpenAPI document a caller receives: the forms they may read, with the fields they may see.
   // Without a token: the generic API only (no form schemas).
   const openapiCache = new Map<string, unknown>();
@@ -100,7 +103,7 @@ export function createHttpApp(engine: Engine): Express {
       openapiCache.clear();
       openapiVersion = version;
     }
-    const cacheKey = actor ? (actor.isAdmin ? 'admin' : [...actor.roles].sort().join(',')) : 'anonymous';
+    const cacheKey = actor ? (actor.isAdmin ? 'admin' : [...actor.roles].sort().join(',') + (actor.scopes ? `|scopes:${[...actor.scopes].sort().join(',')}` : '')) : 'anonymous';
     let doc = openapiCache.get(cacheKey);
     if (!doc) {
       const visible: FormDef[] = [];
@@ -127,10 +130,16 @@ export function createHttpApp(engine: Engine): Express {
   });
   api.use(docsRouter());
   api.use(auth);
-  api.use('/users', usersRouter(engine.users, cache));
-  api.use('/departments', departmentsRouter(engine.departments));
+  api.use('/users', usersRouter(engine.users, cache, securityLogFor(engine)));
+  api.use('/tokens', tokensRouter(engine.db, cache, securityLogFor(engine)));
+  api.use('/audit', auditRouter(securityLogFor(engine)));
+  api.use('/departments', departmentChanges(securityLogFor(engine)), departmentsRouter(engine.departments));
   api.use('/meta', metaRouter(engine));
   api.use('/records', recordsRouter(engine.records));
+  api.use('/records', recordWorkflowRouter(engine));
+  api.use('/tasks', tasksRouter(engine));
+  api.use('/notifications', notificationsRouter(engine));
+  api.use('/workflow-runs', runsRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -8,3 +8,4 @@ export * from './normalize.js';
 export * from './metaschema.js';
 export * from './json-schema.js';
 export * from './diff.js';
+export * from './workflow-schema.js';

@@ -6,11 +6,14 @@
  *
  * Isomorphic: no Node or database imports (ajv and ajv-formats run in the browser too).
  */
-import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options as AjvOptions, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import { FIELD_TYPES, KEY_PATTERN, type FieldDef, type FormDef, type MetaKind } from './types.js';
 import { columnKind } from './field-types.js';
 import { formulaOrder, FormulaCycleError, ruleVars } from '../rules/deps.js';
 import { msg, validationError, type Msg } from '../errors.js';
+// A cycle (workflow-schema.ts builds on this file): workflow-schema.ts touches nothing of this
+// module at its top level, so either may load first.
+import { defaultWorkflowRegistry, validateWorkflowDef } from './workflow-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -80,6 +83,8 @@ export const TEXT_SCHEMA: Schema = labelOf(2000);
 /** Any JSON value (json-logic, `default`, `layout`…), bounded in depth and size. */
 const JSON_VALUE: Schema = { jsonLimits: { depth: JSON_LOGIC_MAX_DEPTH, nodes: JSON_LOGIC_MAX_NODES } };
 const LOGIC = JSON_VALUE;
+/** Building blocks for the metaschemas of the other kinds (workflow-schema.ts). */
+export { KEY as KEY_SCHEMA, LOGIC as LOGIC_SCHEMA };
 const BOOL: Schema = { type: 'boolean' };
 const NUM: Schema = { type: 'number' };
 const COUNT: Schema = { type: 'integer', minimum: 0 };
@@ -367,8 +372,12 @@ function exceedsLimits(value: unknown, limits: JsonLimits): 'depth' | 'nodes' | 
   return null;
 }
 
-function createMetaAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, messages: true });
+/**
+ * An ajv with our keywords (`x-messages`, `jsonLimits`), set up so `schemaErrors` can translate
+ * its errors (allErrors, verbose). `options` adds to (or overrides) those settings.
+ */
+export function createMetaAjv(options: AjvOptions = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, messages: true, ...options });
   ajv.addKeyword({ keyword: 'x-messages', schemaType: 'object' });
   const jsonLimits: SchemaValidateFunction = (schema: JsonLimits, data: unknown) => {
     const over = exceedsLimits(data, schema);
@@ -389,9 +398,11 @@ const validateRoleSchema: ValidateFunction = metaAjv.compile(ROLE_DEF_SCHEMA);
 // Errors → JSON Pointer → messages
 // ---------------------------------------------------------------------------------------------
 
-type FieldErrors = Record<string, Msg[]>;
+/** Messages by JSON Pointer. */
+export type FieldErrors = Record<string, Msg[]>;
 
-function addError(out: FieldErrors, path: string, m: Msg): void {
+/** Add a message at a JSON Pointer (once). */
+export function addError(out: FieldErrors, path: string, m: Msg): void {
   const list = Object.prototype.hasOwnProperty.call(out, path) ? out[path]! : [];
   if (!list.some((x) => x.en === m.en && x['zh-CN'] === m['zh-CN'])) list.push(m);
   // defineProperty: a path is data even if it were '__proto__'
@@ -566,7 +577,8 @@ function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
   return list;
 }
 
-function schemaErrors(errors: ErrorObject[] | null | undefined, doc: unknown): FieldErrors {
+/** Translate the errors of an ajv from `createMetaAjv` into bilingual messages by JSON Pointer into `doc`. */
+export function schemaErrors(errors: ErrorObject[] | null | undefined, doc: unknown): FieldErrors {
   const out: FieldErrors = {};
   for (const e of collapseAlternatives(errors ?? [])) {
     const { path, m } = translateMetaError(e, doc);
@@ -876,9 +888,10 @@ export function validateFormDef(doc: unknown): FormDef {
 }
 
 /**
- * Validate a metadata document of any kind: forms get the full FormDef metaschema; workflows,
- * reports, dashboards and roles a minimal one for now (key, label, module; other properties
- * allowed). Every kind gets the structural check. Throws `validationError`.
+ * Validate a metadata document of any kind: forms, roles and workflows get their full metaschema
+ * (workflows against `defaultWorkflowRegistry`, the node and trigger types the server
+ * registered); reports and dashboards a minimal one for now (key, label, module; other
+ * properties allowed). Every kind gets the structural check. Throws `validationError`.
  */
 export function validateDocument(kind: MetaKind, doc: unknown): unknown {
   switch (kind) {
@@ -891,6 +904,7 @@ export function validateDocument(kind: MetaKind, doc: unknown): unknown {
       return doc;
     }
     case 'workflows':
+      return validateWorkflowDef(doc, defaultWorkflowRegistry);
     case 'reports':
     case 'dashboards': {
       const structural = structuralErrors(doc);

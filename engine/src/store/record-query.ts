@@ -183,7 +183,7 @@ export class RecordQuery {
     return this.finish(form, scope, recs);
   }
 
-  async list(form: CompiledForm, params: ListParams, scope: ReadScope = {}): Promise<ListResult> {
+  async list(form: CompiledForm, params: ListParams, scope: ReadScope = {}, trx?: Knex): Promise<ListResult> {
     const page = params.page ?? 1;
     const pageSize = params.pageSize ?? 20;
     if (!Number.isInteger(page) || page < 1 || page > 1_000_000) throw badParam('page', '页码必须是正整数', 'page must be a positive integer');
@@ -191,7 +191,7 @@ export class RecordQuery {
       throw badParam('pageSize', `每页条数须在 1 到 ${MAX_PAGE_SIZE} 之间`, `pageSize must be between 1 and ${MAX_PAGE_SIZE}`);
     }
     const visible = this.filterable(form, scope);
-    const knex = this.db.knex;
+    const knex = trx ?? this.db.knex;
     const base = knex(`${form.table} as t`);
     this.applyWhere(base, form, scope.rows, scope, null);
     // The caller's filter may only name fields the caller can see: no query becomes an oracle.
@@ -202,8 +202,10 @@ export class RecordQuery {
     const itemsQ = base.clone().select(this.selectList(form, scope));
     for (const o of order) itemsQ.orderByRaw(`${o.sql} ${o.desc ? 'desc' : 'asc'}${this.nulls(o.desc)}`);
     itemsQ.limit(pageSize).offset((page - 1) * pageSize);
-    const [rows, countRow] = await Promise.all([itemsQ, base.clone().count({ n: '*' }).first()]);
-    const items = this.toRecords(form, scope, rows);
+    // In a transaction (one connection) the two queries run one after the other.
+    const rows = trx ? await itemsQ : undefined;
+    const [rowsP, countRow] = await Promise.all([rows ?? itemsQ, base.clone().count({ n: '*' }).first()]);
+    const items = this.toRecords(form, scope, rowsP as any[]);
     await this.attachSubtables(knex, form, scope, items);
     return { items: this.finish(form, scope, items), total: Number((countRow as any)?.n ?? 0), page, pageSize };
   }

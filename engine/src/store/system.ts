@@ -136,6 +136,143 @@ const MIGRATIONS: Migration[] = [
       });
     },
   },
+  {
+    name: '005_security_log',
+    async up(knex, db) {
+      // The security audit log (auth/security-log.ts): append-only, enforced by the database.
+      await knex.schema.createTable('fw_security_log', (t) => {
+        t.bigIncrements('id');
+        ts(t, 'at').notNullable();
+        t.string('event', 48).notNullable();
+        t.integer('actor_id');
+        t.string('actor_name', 128);
+        t.string('target', 200);
+        t.text('detail').notNullable();
+        t.string('address', 64);
+        t.string('request_id', 64);
+        t.index(['event', 'id']);
+      });
+      if (db.dialect === 'pg') {
+        await knex.raw(`create or replace function fw_security_log_append_only() returns trigger language plpgsql as $fw$
+begin
+  raise exception 'fw_security_log is append-only' using errcode = 'insufficient_privilege';
+end
+$fw$`);
+        await knex.raw('create trigger fw_security_log_no_change before update or delete on fw_security_log for each row execute function fw_security_log_append_only()');
+        await knex.raw('create trigger fw_security_log_no_truncate before truncate on fw_security_log for each statement execute function fw_security_log_append_only()');
+      } else {
+        await knex.raw(`create trigger fw_security_log_no_update before update on fw_security_log begin select raise(abort, 'append-only'); end`);
+        await knex.raw(`create trigger fw_security_log_no_delete before delete on fw_security_log begin select raise(abort, 'append-only'); end`);
+      }
+    },
+  },
+  {
+    name: '006_jobs',
+    async up(knex) {
+      // The durable job queue (workflow/jobs.ts): timers, due times, reminders, notifications,
+      // webhooks. Claimed with a lease (locked_by, lease_until); idempotency_key is unique where
+      // not null (both databases let a plain unique index hold many NULLs).
+      await knex.schema.createTable('fw_jobs', (t) => {
+        t.bigIncrements('id');
+        t.string('kind', 48).notNullable();
+        ts(t, 'run_at').notNullable();
+        t.string('status', 16).notNullable().defaultTo('pending'); // pending | running | done | failed | cancelled
+        t.text('payload').notNullable();
+        t.string('idempotency_key', 255).unique();
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.integer('max_attempts').notNullable().defaultTo(5);
+        t.text('last_error');
+        t.string('locked_by', 128);
+        ts(t, 'lease_until');
+        ts(t, 'created_at').notNullable();
+        ts(t, 'done_at');
+        t.index(['status', 'run_at']);
+      });
+    },
+  },
+  {
+    name: '007_workflows',
+    async up(knex) {
+      // Workflow instances, pinned to the revision they started on; one per trigger event
+      // (idempotency_key is unique).
+      await knex.schema.createTable('fw_wf_instances', (t) => {
+        t.bigIncrements('id');
+        t.string('workflow', 48).notNullable();
+        t.integer('revision').notNullable();
+        t.string('form', 48);
+        t.bigInteger('record_id');
+        t.string('status', 16).notNullable(); // running | completed | rejected | cancelled | failed
+        t.text('context').notNullable();
+        t.integer('started_by');
+        ts(t, 'started_at').notNullable();
+        ts(t, 'ended_at');
+        t.string('idempotency_key', 255).notNullable().unique();
+        t.index(['form', 'record_id', 'status']);
+        t.index(['workflow', 'status']);
+      });
+      // Tokens: where an instance stands (several for parallel branches).
+      await knex.schema.createTable('fw_wf_tokens', (t) => {
+        t.bigIncrements('id');
+        t.bigInteger('instance_id').notNullable().references('id').inTable('fw_wf_instances').onDelete('CASCADE');
+        t.string('node_id', 48).notNullable();
+        t.string('status', 16).notNullable(); // active | waiting | done | cancelled
+        t.bigInteger('fork_id');
+        t.text('state').notNullable();
+        ts(t, 'created_at').notNullable();
+        t.index(['instance_id', 'status']);
+        t.index(['fork_id']);
+      });
+      // Human tasks (approvals, returns, CC): completed by compare-and-set on status.
+      await knex.schema.createTable('fw_wf_tasks', (t) => {
+        t.bigIncrements('id');
+        t.bigInteger('instance_id').notNullable().references('id').inTable('fw_wf_instances').onDelete('CASCADE');
+        t.bigInteger('token_id').notNullable();
+        t.string('node_id', 48).notNullable();
+        t.string('workflow', 48).notNullable();
+        t.string('form', 48);
+        t.bigInteger('record_id');
+        t.integer('assignee').notNullable();
+        t.string('status', 16).notNullable(); // open | done | cancelled
+        t.string('kind', 16).notNullable(); // approval | cc
+        t.string('title', 500).notNullable();
+        t.text('actions').notNullable();
+        t.text('editable_fields').notNullable();
+        t.text('detail');
+        ts(t, 'created_at').notNullable();
+        ts(t, 'due_at');
+        ts(t, 'done_at');
+        t.integer('done_by');
+        t.string('action', 32);
+        t.text('comment');
+        t.index(['assignee', 'status']);
+        t.index(['token_id', 'status']);
+        t.index(['instance_id']);
+      });
+      // The history of every step (the record's workflow timeline).
+      await knex.schema.createTable('fw_wf_history', (t) => {
+        t.bigIncrements('id');
+        t.bigInteger('instance_id').notNullable().references('id').inTable('fw_wf_instances').onDelete('CASCADE');
+        ts(t, 'at').notNullable();
+        t.string('node_id', 48);
+        t.integer('actor');
+        t.string('action', 32).notNullable();
+        t.text('comment');
+        t.text('detail');
+        t.index(['instance_id']);
+      });
+      // In-app notifications.
+      await knex.schema.createTable('fw_notifications', (t) => {
+        t.bigIncrements('id');
+        t.integer('user_id').notNullable();
+        t.string('title', 500).notNullable();
+        t.text('body');
+        t.string('link', 500);
+        ts(t, 'at').notNullable();
+        ts(t, 'read_at');
+        t.index(['user_id', 'read_at']);
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

@@ -1,0 +1,187 @@
+/**
+ * The approval node: tasks for the resolved approvers in one of four modes — any one approves,
+ * all approve, one after another, or a ratio of votes — with approve, reject, return (to the
+ * submitter, who edits and resubmits or withdraws) and transfer. Comments may be required per
+ * action; approvers may edit the listed fields; a submitter never approves their own request
+ * unless the node allows it. Leaves by 'approved' or 'rejected'.
+ */
+import { msg } from '../../errors.js';
+import type { NodeContext, NodeExecutor, NodeSignal } from '../executor.js';
+import type { NodeOutcome } from '../node-type.js';
+import { ASSIGNEE_SCHEMA, resolveAssignees, submitterOf, type AssigneeSpec } from '../assignees.js';
+import { labelText } from '../../meta/types.js';
+
+export interface ApprovalConfig {
+  title?: string;
+  assignees: AssigneeSpec[];
+  mode?: 'any' | 'all' | 'sequential' | 'ratio';
+  ratio?: number;
+  actions?: Array<'approve' | 'reject' | 'return' | 'transfer'>;
+  commentRequired?: Array<'approve' | 'reject' | 'return' | 'transfer'>;
+  editableFields?: string[];
+  allowSelfApproval?: boolean;
+  /** Hours until the task is due (shown in the inbox). */
+  dueHours?: number;
+}
+
+interface ApprovalState {
+  assignees: number[];
+  approved: number[];
+  rejected: number[];
+  next: number; // sequential: index of the current approver
+  returned?: boolean;
+  [k: string]: unknown;
+}
+
+const DEFAULT_ACTIONS: ApprovalConfig['actions'] = ['approve', 'reject', 'return', 'transfer'];
+
+function config(ctx: NodeContext): ApprovalConfig {
+  return ctx.node.config as unknown as ApprovalConfig;
+}
+
+function title(ctx: NodeContext): string {
+  const cfg = config(ctx);
+  if (cfg.title) return cfg.title;
+  const node = labelText(ctx.node.label as never) || ctx.node.id;
+  return `${labelText(ctx.def.label)}：${node}`;
+}
+
+async function approvers(ctx: NodeContext): Promise<number[]> {
+  const cfg = config(ctx);
+  let users = await resolveAssignees(ctx, cfg.assignees);
+  const submitter = submitterOf(ctx);
+  if (!cfg.allowSelfApproval && submitter != null) users = users.filter((u) => u !== submitter);
+  if (!users.length) {
+    // Nobody left (the only approver is the submitter, or a role with no members): administrators decide.
+    users = (await ctx.services.usersWithRole(ctx.trx, 'admin', null)).filter((u) => cfg.allowSelfApproval || u !== submitter);
+  }
+  return users;
+}
+
+async function openFor(ctx: NodeContext, users: number[]): Promise<void> {
+  const cfg = config(ctx);
+  const dueAt = cfg.dueHours ? new Date(Date.now() + cfg.dueHours * 3600_000).toISOString() : null;
+  for (const u of users) {
+    await ctx.services.openTask(ctx, {
+      assignee: u, title: title(ctx), kind: 'approval', actions: [...(cfg.actions ?? DEFAULT_ACTIONS!)],
+      editableFields: cfg.editableFields ?? [], commentRequired: cfg.commentRequired ?? [], dueAt,
+    });
+  }
+}
+
+async function begin(ctx: NodeContext): Promise<NodeOutcome> {
+  const cfg = config(ctx);
+  const users = await approvers(ctx);
+  const state: ApprovalState = { assignees: users, approved: [], rejected: [], next: 0 };
+  await ctx.setState(state);
+  await openFor(ctx, cfg.mode === 'sequential' ? users.slice(0, 1) : users);
+  await ctx.history({ action: 'waiting', detail: { assignees: cfg.mode === 'sequential' ? users.slice(0, 1) : users, mode: cfg.mode ?? 'any' } });
+  return { wait: true };
+}
+
+function needed(cfg: ApprovalConfig, n: number): number {
+  switch (cfg.mode ?? 'any') {
+    case 'any': return 1;
+    case 'ratio': return Math.max(1, Math.ceil((cfg.ratio ?? 0.5) * n - 1e-9));
+    default: return n;
+  }
+}
+
+export const approval: NodeExecutor = {
+  info: {
+    type: 'approval', label: msg('审批', 'Approval'), group: 'human', inputs: 'many', outputs: 'many',
+    configSchema: {
+      type: 'object', required: ['assignees'], additionalProperties: false,
+      properties: {
+        title: { type: 'string', maxLength: 200 },
+        assignees: ASSIGNEE_SCHEMA,
+        mode: { enum: ['any', 'all', 'sequential', 'ratio'] },
+        ratio: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        actions: { type: 'array', uniqueItems: true, minItems: 1, items: { enum: ['approve', 'reject', 'return', 'transfer'] } },
+        commentRequired: { type: 'array', uniqueItems: true, items: { enum: ['approve', 'reject', 'return', 'transfer'] } },
+        editableFields: { type: 'array', uniqueItems: true, maxItems: 200, items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,47}$' } },
+        allowSelfApproval: { type: 'boolean' },
+        dueHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+      },
+    },
+    branches: () => ['approved', 'rejected'],
+    optionalBranches: () => ['rejected'],
+    waits: true,
+  },
+
+  run: begin,
+
+  async resume(ctx: NodeContext, signal: NodeSignal): Promise<NodeOutcome> {
+    if (signal.kind !== 'task') return { wait: true };
+    const cfg = config(ctx);
+    const state = ctx.token.state as ApprovalState;
+    const who = signal.actor.userId;
+    await ctx.history({ action: signal.action, actor: who, comment: signal.comment ?? null });
+
+    switch (signal.action) {
+      case 'resubmit':
+        return begin(ctx);
+      case 'withdraw':
+        await ctx.services.cancelOpenTasks(ctx);
+        return { end: 'cancelled' };
+      case 'transfer': {
+        if (signal.to == null) return { wait: true };
+        await ctx.services.openTask(ctx, {
+          assignee: signal.to, title: title(ctx), kind: 'approval', actions: [...(cfg.actions ?? DEFAULT_ACTIONS!)],
+          editableFields: cfg.editableFields ?? [], commentRequired: cfg.commentRequired ?? [],
+        });
+        state.assignees = state.assignees.map((u) => (u === who ? signal.to! : u));
+        await ctx.setState(state);
+        return { wait: true };
+      }
+      case 'return': {
+        await ctx.services.cancelOpenTasks(ctx, signal.taskId);
+        const submitter = submitterOf(ctx);
+        state.returned = true;
+        await ctx.setState(state);
+        if (submitter == null) return { next: true, branch: 'rejected' };
+        await ctx.services.openTask(ctx, {
+          assignee: submitter, title: `${title(ctx)}（已退回 / returned）`, kind: 'approval', actions: ['resubmit', 'withdraw'], editableFields: ['*'],
+        });
+        await ctx.services.notify(ctx.trx, {
+          users: [submitter], title: `已退回：${title(ctx)}`, body: signal.comment ?? '', link: recordLink(ctx),
+        });
+        return { wait: true };
+      }
+      case 'reject': {
+        state.rejected = [...new Set([...state.rejected, who!])];
+        await ctx.setState(state);
+        const n = state.assignees.length;
+        // A rejection decides unless a ratio vote can still pass without this voter.
+        if ((cfg.mode ?? 'any') === 'ratio' && n - state.rejected.length >= needed(cfg, n)) return { wait: true };
+        await ctx.services.cancelOpenTasks(ctx, signal.taskId);
+        return { next: true, branch: 'rejected' };
+      }
+      case 'approve': {
+        state.approved = [...new Set([...state.approved, who!])];
+        const n = state.assignees.length;
+        if ((cfg.mode ?? 'any') === 'sequential') {
+          state.next += 1;
+          await ctx.setState(state);
+          if (state.next < n) {
+            await openFor(ctx, [state.assignees[state.next]!]);
+            return { wait: true };
+          }
+          return { next: true, branch: 'approved' };
+        }
+        await ctx.setState(state);
+        if (state.approved.length >= needed(cfg, n)) {
+          await ctx.services.cancelOpenTasks(ctx, signal.taskId);
+          return { next: true, branch: 'approved' };
+        }
+        return { wait: true };
+      }
+      default:
+        return { wait: true };
+    }
+  },
+};
+
+export function recordLink(ctx: NodeContext): string | null {
+  return ctx.instance.form && ctx.instance.record_id != null ? `/records/${ctx.instance.form}/${ctx.instance.record_id}` : null;
+}
