@@ -69,8 +69,12 @@ export function triggerMatches(def: WorkflowDef, row: { event: string; form: str
   return true;
 }
 
+/** Something else that wants every event in the dispatcher's transaction (date-relative timers…). */
+export type EventHook = (trx: Knex.Transaction, row: { id: number; event: string; form: string | null; recordId: number | null }, payload: EventPayload) => Promise<void>;
+
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
+  private hooks: EventHook[] = [];
   private running: Promise<unknown> | null = null;
   private stopped = true;
 
@@ -79,6 +83,10 @@ export class Dispatcher {
     private readonly runtime: WorkflowRuntime,
     private readonly logger: Logger,
   ) {}
+
+  onEvent(hook: EventHook): void {
+    this.hooks.push(hook);
+  }
 
   /** Process up to `limit` pending events; returns how many. */
   async dispatchOnce(limit = 100): Promise<number> {
@@ -90,6 +98,9 @@ export class Dispatcher {
       const rows = (await q) as OutboxRow[];
       for (const row of rows) {
         const p = JSON.parse(row.payload) as EventPayload;
+        for (const hook of this.hooks) {
+          await hook(trx, { id: Number(row.id), event: row.event, form: row.form, recordId: row.record_id == null ? null : Number(row.record_id) }, p);
+        }
         for (const wf of published) {
           if (!triggerMatches(wf.def, row, p)) continue;
           await this.startOne(trx, wf, row, p);

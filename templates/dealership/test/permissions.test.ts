@@ -76,6 +76,10 @@ const HIDDEN: Array<[Role, Form, string]> = [
   ['technician', 'vehicle_model', 'cost_price'],
 ];
 
+/** Forms whose rows a sales advisor sees only when they own them; a record of each in store B. */
+const SALES_ROWS: Form[] = ['customer', 'follow_up', 'vehicle_order'];
+const STORE_B: Partial<Record<Form, string>> = { customer: 'B1', follow_up: 'F_B1', vehicle_order: 'O_B' };
+
 const ID_NUMBER = '11010519491231002X';
 const ID_MASKED = '110***********002X';
 const PHONE_A1 = '13812345671';
@@ -317,7 +321,13 @@ describe.each(DIALECTS)('dealership roles on %s', (dialect) => {
 
       const l = await list(user, form);
       check(form, 'list', l.status, 200, l.body);
-      if (l.status === 200) expect(l.body.items.map((x: any) => x.id)).toContain(tgt.id);
+      if (l.status === 200) {
+        expect(l.body.items.map((x: any) => x.id)).toContain(tgt.id);
+        // Lists hold only rows in scope.
+        if (role === 'sales_advisor' && SALES_ROWS.includes(form)) for (const x of l.body.items) expect(x._owner).toBe(users[user]!.id);
+        const other = STORE_B[form];
+        if (role === 'sales_manager' && other) expect(l.body.items.map((x: any) => x.id)).not.toContain(rec[other]!.id);
+      }
 
       const u = await call(user, 'PATCH', `/api/records/${form}/${tgt.id}`, { ...changeBody(form, role), _version: await version(form, tgt.id) });
       check(form, 'update', u.status, 200, u.body);
