@@ -58,6 +58,7 @@ export function dialectSection(d) {
   const title = d.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const notes = [];
   for (const [op, r] of Object.entries(d.ops)) {
+    if (r.quietBefore && !r.quietBefore.quiet) notes.push(`- ${op}: the machine was not quiet before measuring (${r.quietBefore.busy.toFixed(2)} CPUs busy after ${(r.quietBefore.waitedMs / 1000).toFixed(0)} s of waiting).`);
     for (const side of ['engine', 'floor']) {
       if (r[side].timedOut) notes.push(`- ${op} (${side}) hit the phase time limit: ${r[side].requests} requests measured.`);
       if (r[side].errorSamples?.length) notes.push(`- ${op} (${side}) errors, e.g.: ${r[side].errorSamples[0].slice(0, 300)}`);

@@ -97,3 +97,18 @@ export function validationError(fields: Record<string, Msg[]>, details?: unknown
   const n = Object.keys(fields).length;
   return new AppError('validation', msg(`${n} 个字段未通过校验`, `${n} field(s) failed validation`), { fields, details });
 }
+
+/**
+ * An error as it may be logged: database drivers put the SQL and its bound values (record
+ * values, token hashes) into their messages, so only the driver's own message and code are
+ * kept, with the stack frames.
+ */
+export function loggableError(err: unknown): string {
+  const e = err as { message?: string; stack?: string; code?: string };
+  let message = String(e?.message ?? err);
+  const cut = message.lastIndexOf(' - ');
+  if (/\b(select|insert|update|delete|with)\b/i.test(message) && cut >= 0) message = '[sql omitted] - ' + message.slice(cut + 3);
+  const frames = String(e?.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8).join('\n');
+  return `${e?.code ? `${e.code}: ` : ''}${message}${frames ? '\n' + frames : ''}`;
+}
+

@@ -17,6 +17,8 @@ export interface PublicUser {
   disabled: boolean;
   /** A service user: no password, never signs in; acts only through API tokens. */
   service: boolean;
+  /** Where workflow notifications are mailed (notify nodes with `email: true`); null = none. */
+  email: string | null;
 }
 
 /** What a bearer token stands for. `scopes` only on API tokens (they narrow the user's roles). */
@@ -35,6 +37,7 @@ export interface NewUser {
   roles?: string[];
   department?: number | null;
   isService?: boolean;
+  email?: string | null;
 }
 
 const USERNAME_RE = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -44,7 +47,7 @@ function toPublic(r: any): PublicUser {
   return {
     id: Number(r.id), username: r.username, displayName: r.display_name,
     roles: JSON.parse(r.roles ?? '[]'), department: r.department_id == null ? null : Number(r.department_id),
-    disabled: !!r.disabled, service: !!r.is_service,
+    disabled: !!r.disabled, service: !!r.is_service, email: r.email ?? null,
   };
 }
 
@@ -79,6 +82,15 @@ export function actorOf(u: PublicUser): Actor {
   };
 }
 
+/** An e-mail address or null/'' (none); loose on purpose: one @, no spaces, a dot in the domain. */
+function checkEmail(email: unknown): string | null {
+  if (email == null || email === '') return null;
+  if (typeof email !== 'string' || email.length > 254 || !/^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/.test(email)) {
+    throw new AppError('validation', msg('邮箱地址不合法', 'Invalid e-mail address'), { fields: { email: [msg('例如 name@example.com', 'For example name@example.com')] } });
+  }
+  return email;
+}
+
 export class UserService {
   constructor(private readonly db: Db) {}
 
@@ -92,6 +104,7 @@ export class UserService {
       throw new AppError('validation', msg('用户名不合法', 'Invalid username'), { fields: { username: [msg('1–64 个字母、数字或 _ . @ -', '1–64 letters, digits or _ . @ -')] } });
     }
     if (input.password != null) checkPassword(input.password);
+    const email = checkEmail(input.email);
     if (input.isService && input.password != null) {
       throw new AppError('validation', msg('服务账号没有密码', 'A service user has no password'), { fields: { password: [msg('服务账号只能通过 API 令牌访问', 'Service users act only through API tokens')] } });
     }
@@ -104,6 +117,7 @@ export class UserService {
       roles: JSON.stringify(input.roles ?? []),
       department_id: input.department ?? null,
       is_service: !!input.isService,
+      email,
       disabled: false,
       created_at: nowIso(),
     };
@@ -123,7 +137,7 @@ export class UserService {
     return (await this.db.knex('fw_users').orderBy('id')).map(toPublic);
   }
 
-  async update(id: number, patch: { roles?: string[]; department?: number | null; disabled?: boolean; displayName?: string; password?: string }): Promise<PublicUser> {
+  async update(id: number, patch: { roles?: string[]; department?: number | null; disabled?: boolean; displayName?: string; password?: string; email?: string | null }): Promise<PublicUser> {
     const current = await this.get(id);
     if (patch.password !== undefined) {
       checkPassword(patch.password);
@@ -134,6 +148,7 @@ export class UserService {
     if (patch.department !== undefined) set.department_id = patch.department;
     if (patch.disabled !== undefined) set.disabled = !!patch.disabled;
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
+    if (patch.email !== undefined) set.email = checkEmail(patch.email);
     if (patch.password !== undefined) set.password_hash = await hashPassword(patch.password);
     if (Object.keys(set).length) await withoutSecrets(this.db.knex('fw_users').where({ id }).update(set));
     if (patch.disabled) await this.db.knex('fw_tokens').where({ user_id: id }).whereNull('revoked_at').update({ revoked_at: nowIso() });

@@ -3,7 +3,7 @@
  * in zh-CN or English by Accept-Language, never a stack trace.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, msg, type Lang } from '../errors.js';
+import { AppError, msg, loggableError, type Lang } from '../errors.js';
 import type { Logger } from './logger.js';
 
 export function langOf(req: Request): Lang {
@@ -32,7 +32,7 @@ export function toAppError(err: unknown): AppError {
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const app = toAppError(err);
-    if (app.code === 'internal') logger.error('request failed', { requestId: (req as any).id, path: req.path, error: String((err as Error)?.stack ?? err) });
+    if (app.code === 'internal') logger.error('request failed', { requestId: (req as any).id, path: req.path, error: loggableError(err) });
     if (res.headersSent) return res.end();
     // A body we stopped reading (too large, malformed) must not be parsed as the next request.
     if (!req.complete) res.setHeader('Connection', 'close');

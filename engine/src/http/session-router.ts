@@ -93,6 +93,7 @@ export function usersRouter(users: UserService, cache: TokenCache, log?: Securit
       roles: b.roles === undefined ? [] : strings(b.roles, 'roles'),
       department: typeof b.department === 'number' ? b.department : null,
       isService: b.service === true,
+      email: b.email as string | null | undefined,
     });
     await log?.record('user_created', {
       target: `user:${user.id}`,
@@ -110,6 +111,7 @@ export function usersRouter(users: UserService, cache: TokenCache, log?: Securit
       disabled: b.disabled === undefined ? undefined : b.disabled === true,
       displayName: typeof b.displayName === 'string' ? b.displayName : undefined,
       password: b.password === undefined ? undefined : (b.password as string),
+      email: b.email as string | null | undefined,
     });
     cache.clear();
     const diff = changes(before, user, b.password !== undefined);

@@ -47,6 +47,8 @@ export interface WriteOptions {
   owner?: number | null;
   /** Skip automations for this write (bulk maintenance). */
   silent?: boolean;
+  /** The record's department (row scope "department"); default the owner's. */
+  dept?: number | null;
   /** What caused the write (a workflow instance), so its automations can tell. */
   cause?: { workflow: string; instance: number } | null;
 }
@@ -112,7 +114,7 @@ export class RecordService {
     if (!rec && !actor.isAdmin) throw recordNotFound(form, id);
     const rows = await this.db.knex('fw_audit').where({ form: form.key, record_id: id }).orderBy('id');
     if (!rows.length && !rec) throw recordNotFound(form, id);
-    return rows.map((r: any) => {
+    const entries = rows.map((r: any) => {
       const changes = JSON.parse(r.changes) as Record<string, [unknown, unknown]>;
       for (const k of Object.keys(changes)) {
         const f = form.byKey.get(k);
@@ -122,6 +124,8 @@ export class RecordService {
       }
       return { at: r.at, by: r.by ?? null, action: r.action, changes };
     });
+    // An update whose every change is hidden from the caller says nothing to them.
+    return entries.filter((e: HistoryEntry) => e.action === 'create' || e.action === 'delete' || Object.keys(e.changes).length > 0 || actor.isAdmin);
   }
 
   // ---------- writes ----------
@@ -152,13 +156,15 @@ export class RecordService {
     const record = computeValues(form.def, payload) as Record<string, unknown>;
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, record)));
-    await this.checkRelations(trx, form, record, null);
+    await this.checkRelations(trx, actor, form, record, null);
     await this.checkUniques(trx, form, record, null);
     for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
     const at = nowIso();
+    const owner = opts.owner !== undefined ? opts.owner : actor.userId;
     const row: Record<string, unknown> = {
-      _version: 1, _created_at: at, _updated_at: at,
-      _created_by: actor.userId, _owner: opts.owner !== undefined ? opts.owner : actor.userId, _dept: actor.departmentId,
+      _version: 1, _created_at: at, _updated_at: at, _created_by: actor.userId, _owner: owner,
+      // The record belongs to its owner's department (row scope "department").
+      _dept: opts.dept !== undefined ? opts.dept : owner != null && owner !== actor.userId ? await departmentOf(trx, owner) : actor.departmentId,
     };
     for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
     const id = await this.insertRow(trx, form.table, row);
@@ -166,7 +172,7 @@ export class RecordService {
     await this.updateRollupTargets(trx, form, [record]);
     const after = (await this.query.getOne(form, id, {}, trx))!;
     const changes: Record<string, [unknown, unknown]> = {};
-    for (const f of form.fields) if (!isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
+    for (const f of form.fields) if (!isVirtual(f) && !isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
     await this.audit(trx, form, id, 'create', actor, changes, at);
     await this.emit(trx, form, id, 'record.created', { record: this.protect(form, after), by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null }, `${form.key}:${id}:created`);
     return after;
@@ -193,13 +199,13 @@ export class RecordService {
     trx: Knex.Transaction, actor: Actor, form: CompiledForm, scope: ReadScope, access: FieldAccess, id: number, input: unknown, opts: WriteOptions,
   ): Promise<ApiRecord> {
     const current = await this.lockedCurrent(trx, form, id, scope);
-    if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+    if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, await this.visibleTo(actor, form, current));
     const payload = this.sanitize(form, input, access, current);
     throwIfErrors(form.validate.update(payload));
     if (this.lockCheck && !actor.isSystem) await this.lockCheck(trx, actor, form, id, Object.keys(payload));
     const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
-    await this.checkRelations(trx, form, merged, current);
+    await this.checkRelations(trx, actor, form, merged, current);
     await this.checkUniques(trx, form, merged, id);
     const changes = diffRecords(form, current, merged);
     if (!Object.keys(changes).length) return current;
@@ -207,7 +213,7 @@ export class RecordService {
     const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
     for (const f of form.columns) if (f.key in changes) set[f.column!] = this.codec.encode(f, merged[f.key]);
     const n = await trx(form.table).where({ id, _version: current._version }).update(set);
-    if (n !== 1) throw staleVersion(form, current);
+    if (n !== 1) throw staleVersion(form, await this.visibleTo(actor, form, current));
     await this.writeSubtables(trx, form, id, merged, false, changes);
     await this.updateRollupTargets(trx, form, [current, merged]);
     await this.audit(trx, form, id, 'update', actor, changes, at);
@@ -217,6 +223,26 @@ export class RecordService {
       by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null,
     }, `${form.key}:${id}:v${after._version}`);
     return after;
+  }
+
+  /** Give a record a new owner (row scope "own"), with its audit entry and event, in the caller's transaction. */
+  async assignOwnerIn(trx: Knex.Transaction, actor: Actor, formKey: string, id: number, owner: number | null): Promise<void> {
+    const form = this.formIn(formKey);
+    await this.require(actor, form, 'update');
+    const { scope } = await this.scope(actor, form, 'update');
+    const current = await this.lockedCurrent(trx, form, id, scope);
+    if ((current._owner ?? null) === owner) return;
+    const at = nowIso();
+    const dept = owner == null ? undefined : await departmentOf(trx, owner);
+    const n = await trx(form.table).where({ id, _version: current._version }).update({
+      _owner: owner, _version: current._version + 1, _updated_at: at, ...(dept != null ? { _dept: dept } : {}),
+    });
+    if (n !== 1) throw staleVersion(form, await this.visibleTo(actor, form, current));
+    await this.audit(trx, form, id, 'assign', actor, { _owner: [current._owner ?? null, owner] }, at);
+    const after = (await this.query.getOne(form, id, {}, trx))!;
+    await this.emit(trx, form, id, 'record.updated', {
+      record: this.protect(form, after), before: this.protect(form, current), changed: ['_owner'], by: actor.userId, silent: false, cause: null,
+    }, `${form.key}:${id}:v${after._version}`);
   }
 
   /** A published form without a freshness check (safe inside a transaction). */
@@ -232,11 +258,11 @@ export class RecordService {
     const { scope } = await this.scope(actor, form, 'delete');
     await this.transact(form, async (trx) => {
       const current = await this.lockedCurrent(trx, form, id, scope);
-      if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, current);
+      if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, await this.visibleTo(actor, form, current));
       await trx(form.table).where({ id }).delete();
       await this.updateRollupTargets(trx, form, [current]);
       const changes: Record<string, [unknown, unknown]> = {};
-      for (const f of form.fields) if (!isEmpty(current[f.key])) changes[f.key] = [current[f.key], null];
+      for (const f of form.fields) if (!isVirtual(f) && !isEmpty(current[f.key])) changes[f.key] = [current[f.key], null];
       await this.audit(trx, form, id, 'delete', actor, changes, nowIso());
       await this.emit(trx, form, id, 'record.deleted', { record: this.protect(form, current), by: actor.userId, silent: !!opts.silent }, `${form.key}:${id}:deleted`);
     });
@@ -266,7 +292,10 @@ export class RecordService {
         continue;
       }
       if (f && access.readOnly.has(key)) {
-        const unchanged = current ? same(toColumnValue(f, value ?? null), toColumnValue(f, current[key] ?? null)) : value == null;
+        const unchanged = current
+          ? same(toColumnValue(f, value ?? null), toColumnValue(f, current[key] ?? null)) ||
+            (access.masked.has(key) && value === maskValue(current[key]))
+          : value == null || (f.default !== undefined && !isRuleDefault(f.default) && same(value, f.default));
         if (!unchanged) refused[key] = [msg('此字段只读', 'This field is read-only for you')];
         continue;
       }
@@ -362,13 +391,25 @@ export class RecordService {
   }
 
   /** Relation values must point at existing records (subtable rows too). */
-  private async checkRelations(trx: Knex.Transaction, form: CompiledForm, record: Record<string, unknown>, current: ApiRecord | null): Promise<void> {
+  /**
+   * Relation values must point at existing records the actor may read (a row scope on the
+   * target form applies, so no one links to — or probes for — records outside their scope).
+   */
+  private async checkRelations(trx: Knex.Transaction, actor: Actor, form: CompiledForm, record: Record<string, unknown>, current: ApiRecord | null): Promise<void> {
     const errors: Record<string, Msg[]> = {};
     const check = async (f: FieldDef, ids: number[], errKey: (i: number) => string) => {
       const wanted = [...new Set(ids.filter((v) => typeof v === 'number'))];
       if (!wanted.length) return;
-      const target = recordTable(f.relation!.form);
-      const found = new Set((await trx(target).whereIn('id', wanted).select('id')).map((r: any) => Number(r.id)));
+      const targetForm = this.forms.peek(f.relation!.form);
+      const q = trx(`${recordTable(f.relation!.form)} as t`).whereIn('t.id', wanted).select('t.id');
+      if (targetForm && !actor.isSystem && !actor.isAdmin && (await this.policy.can(actor, targetForm, 'read'))) {
+        const rows = await this.policy.rowScope(actor, targetForm, 'read');
+        if (rows != null) {
+          const c = compileFilter(rows, { dialect: this.db.dialect, field: this.query.resolver(targetForm), vars: actorVars(actor) });
+          q.whereRaw(c.sql, c.bindings as any[]);
+        }
+      }
+      const found = new Set((await q).map((r: any) => Number(r.id)));
       ids.forEach((v, i) => {
         if (typeof v === 'number' && !found.has(v)) {
           (errors[errKey(i)] ??= []).push(msg(`关联记录 ${v} 不存在`, `Related record ${v} does not exist`));
@@ -490,6 +531,15 @@ export class RecordService {
 
 // ---------- helpers ----------
 
+async function departmentOf(trx: Knex, userId: number): Promise<number | null> {
+  const u = await trx('fw_users').where({ id: userId }).select('department_id').first();
+  return u?.department_id == null ? null : Number(u.department_id);
+}
+
+function isRuleDefault(d: unknown): boolean {
+  return !!d && typeof d === 'object' && !Array.isArray(d) && '$rule' in (d as object);
+}
+
 function defaultValue(f: FieldDef): unknown {
   const d = f.default as any;
   if (d && typeof d === 'object' && !Array.isArray(d) && '$rule' in d) return applyRule(d.$rule, {});
@@ -506,6 +556,10 @@ function stripVirtual(form: CompiledForm, rec: Record<string, unknown>): Record<
   const out = { ...rec };
   for (const f of form.fields) if (f.formula !== undefined && f.stored === false) delete out[f.key];
   return out;
+}
+
+function isVirtual(f: FieldDef): boolean {
+  return f.formula !== undefined && f.stored === false;
 }
 
 function isEmpty(v: unknown): boolean {

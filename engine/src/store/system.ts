@@ -273,6 +273,32 @@ $fw$`);
       });
     },
   },
+  {
+    name: '008_webhook_deliveries',
+    async up(knex) {
+      // The delivery log of outgoing webhooks (workflow/webhook-delivery.ts): one row per webhook
+      // node run, updated by each attempt of its `webhook.deliver` job. The URL is stored without
+      // credentials, the request body only as its size, the signing secret never.
+      await knex.schema.createTable('fw_webhook_deliveries', (t) => {
+        t.string('id', 36).primary(); // a UUID, sent as X-Formwork-Delivery
+        t.string('workflow', 48).notNullable();
+        t.bigInteger('instance_id');
+        t.string('node_id', 48).notNullable();
+        t.string('url', 2000).notNullable();
+        t.string('method', 8).notNullable();
+        t.string('status', 16).notNullable(); // pending | succeeded | failed
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.integer('last_status_code');
+        t.text('last_error');
+        t.integer('body_size').notNullable();
+        ts(t, 'created_at').notNullable();
+        ts(t, 'updated_at').notNullable();
+        t.index(['workflow', 'created_at']);
+        t.index(['instance_id']);
+        t.index(['status', 'created_at']);
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

@@ -50,7 +50,7 @@ export async function resolveAssignees(ctx: NodeContext, specs: AssigneeSpec[]):
         let depts: number[] | null = null;
         if (s.within === 'department') {
           const dept = (ctx.record?._dept as number | null | undefined) ?? submitterInfo?.departmentId ?? null;
-          depts = dept == null ? [] : await departmentTree(ctx, dept);
+          depts = dept == null ? null : await departmentTree(ctx, dept); // no department known: everyone with the role
         }
         out.push(...(await services.usersWithRole(trx, s.role, depts)));
         break;

@@ -10,6 +10,7 @@ import type { Db } from '../store/connection.js';
 import { nowIso } from '../store/system.js';
 import { applyRule, truthy } from '../rules/operations.js';
 import type { Logger } from '../http/logger.js';
+import { loggableError } from '../errors.js';
 import type { WorkflowRuntime } from './runtime.js';
 import type { WorkflowDef } from './types.js';
 
@@ -119,7 +120,7 @@ export class Dispatcher {
     try {
       await trx.transaction((sp) => this.runtime.start(sp, wf, subject, { key, by: p.by ?? null, context: { event: row.event } }));
     } catch (e) {
-      this.logger.warn('workflow failed to start', { workflow: wf.def.key, event: row.id, error: String((e as Error)?.message ?? e) });
+      this.logger.warn('workflow failed to start', { workflow: wf.def.key, event: row.id, error: loggableError(e) });
       await this.runtime.recordFailedStart(trx, wf, subject, key, p.by ?? null, e);
     }
   }
@@ -134,7 +135,7 @@ export class Dispatcher {
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
-      this.running = this.dispatchOnce().catch((e) => this.logger.error('dispatcher failed', { error: String((e as Error)?.message ?? e) }));
+      this.running = this.dispatchOnce().catch((e) => this.logger.error('dispatcher failed', { error: loggableError(e) }));
       await this.running;
       this.running = null;
       if (!this.stopped) this.timer = setTimeout(tick, intervalMs);

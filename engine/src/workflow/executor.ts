@@ -82,6 +82,7 @@ export interface RuntimeServices {
   updateRecord(trx: Knex.Transaction, form: string, id: number, values: Record<string, unknown>): Promise<ApiRecord>;
   createRecord(trx: Knex.Transaction, form: string, values: Record<string, unknown>, owner?: number | null): Promise<ApiRecord>;
   findRecords(trx: Knex.Transaction, form: string, filter: unknown, limit: number): Promise<ApiRecord[]>;
+  assignOwner(trx: Knex.Transaction, form: string, id: number, owner: number | null): Promise<void>;
   /** In-app notification (and email, when the notify node asks). */
   notify(trx: Knex.Transaction, n: { users: number[]; title: string; body?: string; link?: string | null; email?: boolean }): Promise<void>;
   /** Schedule a job that resumes this token later. */

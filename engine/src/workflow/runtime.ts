@@ -402,6 +402,7 @@ export class WorkflowRuntime {
       },
       updateRecord: (trx, form, id, values) => records.updateIn(trx, SYSTEM_ACTOR, form, id, values),
       createRecord: (trx, form, values, owner) => records.createIn(trx, SYSTEM_ACTOR, form, values, { owner }),
+      assignOwner: (trx, form, id, owner) => records.assignOwnerIn(trx, SYSTEM_ACTOR, form, id, owner),
       findRecords: async (trx, form, filter, limit) => {
         const f = records.forms.peek(form);
         if (!f) throw notFound('表单不存在', `No published form '${form}'`);

@@ -544,11 +544,9 @@ describe.each(DIALECTS)('dealership roles on %s', (dialect) => {
     expect(r.body.error.details.currentVersion).toBe(v._version);
   });
 
-  // ENGINE BUG (reported): a stale `_version` on PATCH or DELETE is answered with
-  // error.details.record = the stored record with EVERY field — hidden costs and decrypted ID
-  // numbers included (records/record-service.ts, staleVersion(form, current) after
-  // lockedCurrent(), which reads without the field set). Turn `it.fails` into `it` once fixed.
-  it.fails('a stale-version conflict carries only what the role may see', async () => {
+  // A stale `_version` on PATCH or DELETE answers with the current record as the role sees it:
+  // hidden costs and ID numbers stay out of error.details.record.
+  it('a stale-version conflict carries only what the role may see', async () => {
     const v = (await call('sk', 'GET', `/api/records/vehicle/${rec.V1!.id}`)).body;
     const patch = await call('sk', 'PATCH', `/api/records/vehicle/${v.id}`, { color: '宝石红', _version: v._version + 5 });
     const del = await call('sk', 'DELETE', `/api/records/vehicle/${v.id}?_version=${v._version + 5}`);

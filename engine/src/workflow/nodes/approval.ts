@@ -20,8 +20,11 @@ export interface ApprovalConfig {
   commentRequired?: Array<'approve' | 'reject' | 'return' | 'transfer'>;
   editableFields?: string[];
   allowSelfApproval?: boolean;
-  /** Hours until the task is due (shown in the inbox). */
-  dueHours?: number;
+  /**
+   * When the approval is due — hours after it opens, or a date field of the record — and what
+   * happens then: remind the approvers, escalate to more people, or decide automatically.
+   */
+  due?: { hours?: number; field?: string; action: 'remind' | 'escalate' | 'approve' | 'reject'; escalateTo?: AssigneeSpec[] };
 }
 
 interface ApprovalState {
@@ -30,6 +33,8 @@ interface ApprovalState {
   rejected: number[];
   next: number; // sequential: index of the current approver
   returned?: boolean;
+  /** Bumped each time the approval (re)opens, so a due job of an earlier round does nothing. */
+  round?: number;
   [k: string]: unknown;
 }
 
@@ -58,9 +63,19 @@ async function approvers(ctx: NodeContext): Promise<number[]> {
   return users;
 }
 
+function dueAt(ctx: NodeContext): Date | null {
+  const due = config(ctx).due;
+  if (!due) return null;
+  if (due.field) {
+    const v = ctx.record?.[due.field];
+    return typeof v === 'string' ? new Date(v.length === 10 ? `${v}T09:00:00+08:00` : v) : null;
+  }
+  return due.hours ? new Date(Date.now() + due.hours * 3600_000) : null;
+}
+
 async function openFor(ctx: NodeContext, users: number[]): Promise<void> {
   const cfg = config(ctx);
-  const dueAt = cfg.dueHours ? new Date(Date.now() + cfg.dueHours * 3600_000).toISOString() : null;
+  const dueAt = (ctx.token.state as ApprovalState).dueAt as string | null ?? null;
   for (const u of users) {
     await ctx.services.openTask(ctx, {
       assignee: u, title: title(ctx), kind: 'approval', actions: [...(cfg.actions ?? DEFAULT_ACTIONS!)],
@@ -72,8 +87,11 @@ async function openFor(ctx: NodeContext, users: number[]): Promise<void> {
 async function begin(ctx: NodeContext): Promise<NodeOutcome> {
   const cfg = config(ctx);
   const users = await approvers(ctx);
-  const state: ApprovalState = { assignees: users, approved: [], rejected: [], next: 0 };
+  const round = ((ctx.token.state as ApprovalState).round ?? 0) + 1;
+  const due = dueAt(ctx);
+  const state: ApprovalState = { assignees: users, approved: [], rejected: [], next: 0, round, dueAt: due?.toISOString() ?? null };
   await ctx.setState(state);
+  if (due && cfg.due) await ctx.services.schedule(ctx, 'due', due, { round });
   await openFor(ctx, cfg.mode === 'sequential' ? users.slice(0, 1) : users);
   await ctx.history({ action: 'waiting', detail: { assignees: cfg.mode === 'sequential' ? users.slice(0, 1) : users, mode: cfg.mode ?? 'any' } });
   return { wait: true };
@@ -101,7 +119,15 @@ export const approval: NodeExecutor = {
         commentRequired: { type: 'array', uniqueItems: true, items: { enum: ['approve', 'reject', 'return', 'transfer'] } },
         editableFields: { type: 'array', uniqueItems: true, maxItems: 200, items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,47}$' } },
         allowSelfApproval: { type: 'boolean' },
-        dueHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+        due: {
+          type: 'object', required: ['action'], additionalProperties: false,
+          properties: {
+            hours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+            field: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,47}$' },
+            action: { enum: ['remind', 'escalate', 'approve', 'reject'] },
+            escalateTo: ASSIGNEE_SCHEMA,
+          },
+        },
       },
     },
     branches: () => ['approved', 'rejected'],
@@ -112,14 +138,19 @@ export const approval: NodeExecutor = {
   run: begin,
 
   async resume(ctx: NodeContext, signal: NodeSignal): Promise<NodeOutcome> {
-    if (signal.kind !== 'task') return { wait: true };
     const cfg = config(ctx);
     const state = ctx.token.state as ApprovalState;
+    if (signal.kind === 'job') {
+      if (signal.name !== 'due' || signal.payload.round !== state.round || state.returned) return { wait: true };
+      return onDue(ctx, cfg, state);
+    }
     const who = signal.actor.userId;
     await ctx.history({ action: signal.action, actor: who, comment: signal.comment ?? null });
 
     switch (signal.action) {
       case 'resubmit':
+        state.returned = false;
+        await ctx.setState(state);
         return begin(ctx);
       case 'withdraw':
         await ctx.services.cancelOpenTasks(ctx);
@@ -181,6 +212,34 @@ export const approval: NodeExecutor = {
     }
   },
 };
+
+/** The approval is due: remind, escalate, or decide as configured. */
+async function onDue(ctx: NodeContext, cfg: ApprovalConfig, state: ApprovalState): Promise<NodeOutcome> {
+  const open = await ctx.trx('fw_wf_tasks').where({ token_id: ctx.token.id, status: 'open', kind: 'approval' }).select('assignee');
+  const waiting = open.map((t: any) => Number(t.assignee));
+  switch (cfg.due!.action) {
+    case 'remind':
+      await ctx.services.notify(ctx.trx, { users: waiting, title: `催办：${title(ctx)} / Reminder`, link: recordLink(ctx) });
+      await ctx.history({ action: 'remind', detail: { users: waiting } });
+      return { wait: true };
+    case 'escalate': {
+      const more = (await resolveAssignees(ctx, cfg.due!.escalateTo ?? [{ type: 'manager' }])).filter((u) => !state.assignees.includes(u));
+      if (more.length) {
+        state.assignees = [...state.assignees, ...more];
+        await ctx.setState(state);
+        await openFor(ctx, more);
+        await ctx.services.notify(ctx.trx, { users: more, title: `已升级：${title(ctx)} / Escalated`, link: recordLink(ctx) });
+      }
+      await ctx.history({ action: 'escalate', detail: { users: more } });
+      return { wait: true };
+    }
+    case 'approve':
+    case 'reject':
+      await ctx.services.cancelOpenTasks(ctx);
+      await ctx.history({ action: `auto_${cfg.due!.action}` });
+      return { next: true, branch: cfg.due!.action === 'approve' ? 'approved' : 'rejected' };
+  }
+}
 
 export function recordLink(ctx: NodeContext): string | null {
   return ctx.instance.form && ctx.instance.record_id != null ? `/records/${ctx.instance.form}/${ctx.instance.record_id}` : null;

@@ -6,7 +6,8 @@ import { approval } from './approval.js';
 import { setFields, createRecord } from './data.js';
 import { notify, cc } from './message.js';
 import { wait } from './time.js';
+import { updateRecords, findRecords, assignOwner } from './records.js';
 
 export function builtinNodes(runtime: WorkflowRuntime): NodeExecutor[] {
-  return [start, end, condition, parallel, join(runtime), approval, setFields, createRecord, notify, cc, wait];
+  return [start, end, condition, parallel, join(runtime), approval, setFields, createRecord, updateRecords, findRecords, assignOwner, notify, cc, wait];
 }
