@@ -10,6 +10,7 @@ import { WorkflowRuntime } from './runtime.js';
 import { Dispatcher } from './dispatcher.js';
 import { builtinNodes } from './nodes/index.js';
 import { registerEmail } from './email.js';
+import { registerWebhookDelivery } from './webhook-delivery.js';
 import type { WorkflowDef } from './types.js';
 import { defaultWorkflowRegistry } from '../meta/workflow-schema.js';
 import { TRIGGER_TYPES } from './triggers.js';
@@ -38,6 +39,7 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
   for (const t of TRIGGER_TYPES) defaultWorkflowRegistry.registerTrigger(t);
   const dispatcher = new Dispatcher(engine.db, runtime, engine.logger);
   registerEmail(engine.db, jobs, engine.logger);
+  registerWebhookDelivery(engine.db, jobs, runtime, engine.logger);
 
   engine.records.lockCheck = async (trx, actor, form, id, keys) => {
     for (const lock of await runtime.locksOn(trx, form.key, id)) {

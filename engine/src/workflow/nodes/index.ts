@@ -6,8 +6,9 @@ import { approval } from './approval.js';
 import { setFields, createRecord } from './data.js';
 import { notify, cc } from './message.js';
 import { wait } from './time.js';
+import { webhook } from './webhook.js';
 import { updateRecords, findRecords, assignOwner } from './records.js';
 
 export function builtinNodes(runtime: WorkflowRuntime): NodeExecutor[] {
-  return [start, end, condition, parallel, join(runtime), approval, setFields, createRecord, updateRecords, findRecords, assignOwner, notify, cc, wait];
+  return [start, end, condition, parallel, join(runtime), approval, setFields, createRecord, updateRecords, findRecords, assignOwner, notify, cc, wait, webhook];
 }

@@ -1,0 +1,159 @@
+/**
+ * The dealership flows, end to end over HTTP on SQLite and PostgreSQL: discount approval by
+ * threshold (≤3 % at once, >3 % the sales manager, >8 % then the general manager), rejection
+ * with a notification, return and resubmit; marking a customer lost from a button; leads
+ * assigned round-robin; follow-ups writing back to the customer.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../../engine/test/helpers/db.js';
+import { testEngine, startServer, type TestEngine, type TestServer } from '../../../engine/test/helpers/engine.js';
+import { installPack, readPackFolder } from '../../../engine/src/packs/install.js';
+import { SYSTEM_ACTOR } from '../../../engine/src/auth/actor.js';
+
+const PACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
+  let t: TestEngine;
+  let s: TestServer;
+  const token: Record<string, string> = {};
+  const id: Record<string, number> = {};
+  let modelId: number;
+
+  const as = async (who: string, method: string, url: string, body?: unknown) => {
+    const r = await s.api(url, { method, body, token: token[who]! });
+    await t.engine.workflow.drain();
+    return r;
+  };
+  const openTasks = async (who: string) => (await as(who, 'GET', '/api/tasks?status=open')).body.items as any[];
+  const taskFor = async (who: string, recordId: number) => (await openTasks(who)).find((x) => x.recordId === recordId);
+  const order = async (who: string, customer: number, discount: number) => {
+    const r = await as(who, 'POST', '/api/records/vehicle_order', { customer, model: modelId, list_price: 200000, discount });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+  const orderStatus = async (oid: number) => (await t.engine.records.get(SYSTEM_ACTOR, 'vehicle_order', oid)).status;
+
+  beforeAll(async () => {
+    t = await testEngine(dialect);
+    await installPack(t.engine.db, t.engine.docs, readPackFolder(PACK));
+    s = await startServer(t.engine);
+    const store = (await t.engine.departments.create({ name: '一号店', kind: 'store' })).id;
+    const sales = (await t.engine.departments.create({ name: '销售部', parent: store })).id;
+    const people: Array<[string, string, number]> = [
+      ['advisor', 'sales_advisor', sales], ['advisor2', 'sales_advisor', sales], ['manager', 'sales_manager', store], ['gm', 'general_manager', store],
+    ];
+    for (const [name, role, dept] of people) {
+      const u = await t.engine.users.create({ username: name, password: 'password-123', roles: [role], department: dept });
+      id[name] = u.id;
+      const login = await s.api('/api/auth/login', { body: { username: name, password: 'password-123' }, token: null });
+      token[name] = login.body.token;
+    }
+    token.admin = s.adminToken;
+    modelId = (await as('admin', 'POST', '/api/records/vehicle_model', { code: 'M1', name: '帕萨特', list_price: 200000, cost_price: 180000 })).body.id;
+    id.customer = (await as('advisor', 'POST', '/api/records/customer', { name: '王小明', phone: '13800138000' })).body.id;
+  });
+  afterAll(async () => {
+    await s.close();
+    await t.drop();
+  });
+
+  it('approves a discount of at most 3 % at once', async () => {
+    const o = await order('advisor', id.customer!, 6000); // 3 %
+    expect(await orderStatus(o.id)).toBe('approved');
+    expect(await taskFor('manager', o.id)).toBeUndefined();
+  });
+
+  it('sends a discount above 3 % to the sales manager', async () => {
+    const o = await order('advisor', id.customer!, 6100); // 3.05 %
+    expect(await orderStatus(o.id)).toBe('pending_approval');
+    const task = await taskFor('manager', o.id);
+    expect(task.actions).toEqual(['approve', 'reject', 'return', 'transfer']);
+    expect(await taskFor('gm', o.id)).toBeUndefined();
+    const done = await as('manager', 'POST', `/api/tasks/${task.id}/complete`, { action: 'approve', comment: '同意' });
+    expect(done.status).toBe(200);
+    expect(done.body.instance.status).toBe('completed');
+    expect(await orderStatus(o.id)).toBe('approved');
+    const timeline = await as('advisor', 'GET', `/api/records/vehicle_order/${o.id}/workflow`);
+    expect(timeline.body.instances[0].history.map((h: any) => h.action)).toContain('approve');
+  });
+
+  it('needs the general manager too above 8 %', async () => {
+    const o = await order('advisor', id.customer!, 17000); // 8.5 %
+    await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', o.id)).id}/complete`, { action: 'approve' });
+    expect(await orderStatus(o.id)).toBe('pending_approval');
+    const gmTask = await taskFor('gm', o.id);
+    expect(gmTask).toBeDefined();
+    await as('gm', 'POST', `/api/tasks/${gmTask.id}/complete`, { action: 'approve' });
+    expect(await orderStatus(o.id)).toBe('approved');
+  });
+
+  it('rejects with a comment and notifies the owner', async () => {
+    const o = await order('advisor', id.customer!, 10000); // 5 %
+    const task = await taskFor('manager', o.id);
+    const noComment = await as('manager', 'POST', `/api/tasks/${task.id}/complete`, { action: 'reject' });
+    expect(noComment.status).toBe(422);
+    await as('manager', 'POST', `/api/tasks/${task.id}/complete`, { action: 'reject', comment: '折扣过高' });
+    expect(await orderStatus(o.id)).toBe('rejected');
+    const notes = (await as('advisor', 'GET', '/api/notifications')).body;
+    expect(notes.items.some((n: any) => n.title.includes(o.order_no) && n.link === `/records/vehicle_order/${o.id}`)).toBe(true);
+    expect(notes.unread).toBeGreaterThan(0);
+    const again = await as('manager', 'POST', `/api/tasks/${task.id}/complete`, { action: 'approve' });
+    expect(again.status).toBe(409);
+  });
+
+  it('returns to the owner, who edits and resubmits', async () => {
+    const o = await order('advisor', id.customer!, 12000); // 6 %
+    const locked = await as('advisor', 'PATCH', `/api/records/vehicle_order/${o.id}`, { discount: 1000, _version: o._version });
+    expect(locked.status).toBe(409); // in approval
+    await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', o.id)).id}/complete`, { action: 'return', comment: '请降低折扣' });
+    const back = await taskFor('advisor', o.id);
+    expect(back.actions).toEqual(['resubmit', 'withdraw']);
+    const cur = (await as('advisor', 'GET', `/api/records/vehicle_order/${o.id}`)).body;
+    const edited = await as('advisor', 'PATCH', `/api/records/vehicle_order/${o.id}`, { discount: 9000, _version: cur._version });
+    expect(edited.status).toBe(200);
+    await as('advisor', 'POST', `/api/tasks/${back.id}/complete`, { action: 'resubmit' });
+    const again = await taskFor('manager', o.id);
+    await as('manager', 'POST', `/api/tasks/${again.id}/complete`, { action: 'approve' });
+    const final = await t.engine.records.get(SYSTEM_ACTOR, 'vehicle_order', o.id);
+    expect(final).toMatchObject({ status: 'approved', discount: 9000 });
+  });
+
+  it('marks a customer lost from the button once the sales manager approves', async () => {
+    const c = (await as('advisor', 'POST', '/api/records/customer', { name: '李雷', phone: '13900139000' })).body;
+    const started = await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/mark_lost`, { lost_reason: '已购竞品' });
+    expect(started.status).toBe(201);
+    expect(started.body.instances[0]).toMatchObject({ workflow: 'lost_customer', status: 'running' });
+    await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', c.id)).id}/complete`, { action: 'approve' });
+    const after = await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id);
+    expect(after).toMatchObject({ status: 'lost', lost_reason: '已购竞品' });
+    expect((await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/no_such_button`, {})).status).toBe(404);
+  });
+
+  it('assigns ownerless leads round-robin to the sales advisors and notifies them', async () => {
+    const owners: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await t.engine.records.create(SYSTEM_ACTOR, 'customer', { name: `线索${i}`, phone: `1370000000${i}` }, { owner: null });
+      await t.engine.workflow.drain();
+      const after = await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id);
+      expect(after.level).toBe('n');
+      owners.push(after._owner as number);
+    }
+    expect(owners.every((o) => o === id.advisor || o === id.advisor2)).toBe(true);
+    expect(owners.filter((o) => o === id.advisor)).toHaveLength(2);
+    expect(owners[0]).not.toBe(owners[1]);
+    const notes = (await as('advisor2', 'GET', '/api/notifications')).body.items;
+    expect(notes.length).toBeGreaterThan(0);
+    // the new owner sees the lead
+    const mine = (await as('advisor2', 'GET', '/api/records/customer?pageSize=100')).body.items.map((c: any) => c.name);
+    expect(mine.filter((n: string) => n.startsWith('线索'))).toHaveLength(2);
+  });
+
+  it('writes a follow-up back to the customer', async () => {
+    const f = await as('advisor', 'POST', '/api/records/follow_up', { customer: id.customer, method: 'phone', at: '2026-11-20T02:00:00Z', summary: '已邀约到店', new_level: 'h', next_follow_up: '2026-11-27' });
+    expect(f.status).toBe(201);
+    const c = await t.engine.records.get(SYSTEM_ACTOR, 'customer', id.customer!);
+    expect(c).toMatchObject({ level: 'h', next_follow_up: '2026-11-27' });
+  });
+});
