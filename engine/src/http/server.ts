@@ -23,6 +23,7 @@ import { tokensRouter, auditRouter, departmentChanges } from './admin-router.js'
 import { securityLogFor } from '../auth/security-log.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
+import { hooksRouter } from './hooks-router.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -140,6 +141,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/tasks', tasksRouter(engine));
   api.use('/notifications', notificationsRouter(engine));
   api.use('/workflow-runs', runsRouter(engine));
+  api.use('/hooks', hooksRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 

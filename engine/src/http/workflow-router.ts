@@ -10,6 +10,8 @@ import { bodyObject, intParam, optionalString } from './params.js';
 import { AppError, msg, notFound } from '../errors.js';
 import { KEY_RE } from '../meta/types.js';
 import { nowIso } from '../store/system.js';
+import { SYSTEM_ACTOR } from '../auth/actor.js';
+import { applyRule, truthy } from '../rules/operations.js';
 
 export function tasksRouter(engine: Engine): Router {
   const { runtime } = engine.workflow;
@@ -45,8 +47,12 @@ export function recordWorkflowRouter(engine: Engine): Router {
     const actor = actorOf(req);
     await engine.records.get(actor, form, id);
     await runtime.workflows.fresh();
-    const matches = runtime.published().filter((w) => w.def.enabled !== false && w.def.trigger.type === 'button' && w.def.trigger.form === form && w.def.trigger.config?.action === action);
-    if (!matches.length) throw notFound('没有这个操作', `No action '${action}' on '${form}'`);
+    const buttons = runtime.published().filter((w) => w.def.enabled !== false && w.def.trigger.type === 'button' && w.def.trigger.form === form && w.def.trigger.config?.action === action);
+    if (!buttons.length) throw notFound('没有这个操作', `No action '${action}' on '${form}'`);
+    // A button shows only while its condition holds on the record; the server checks it again.
+    const record = await engine.records.get(SYSTEM_ACTOR, form, id);
+    const matches = buttons.filter((w) => w.def.trigger.condition == null || truthy(applyRule(w.def.trigger.condition, record)));
+    if (!matches.length) throw new AppError('conflict', msg('当前状态下不能执行此操作', `Action '${action}' is not available in the record's current state`));
     const body = req.body == null ? {} : bodyObject(req.body);
     const started = await engine.db.knex.transaction(async (trx) => {
       const ids: number[] = [];

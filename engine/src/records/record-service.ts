@@ -498,8 +498,15 @@ export class RecordService {
         if (a !== b) set[f.column!] = this.codec.encode(f, next[f.key]);
       }
       if (Object.keys(set).length) {
-        await trx(parent.table).where({ id: cur.id }).update(set);
+        // A rollup changing is a change of the record: its version moves and automations hear of it.
+        const version = cur._version + 1;
+        await trx(parent.table).where({ id: cur.id }).update({ ...set, _version: version, _updated_at: nowIso() });
         changedRecords.push(cur, next);
+        const changed = parent.columns.filter((f) => f.column! in set).map((f) => f.key);
+        const after = { ...next, _version: version } as ApiRecord;
+        await this.emit(trx, parent, cur.id, 'record.updated', {
+          record: this.protect(parent, after), before: this.protect(parent, cur), changed, by: null, silent: false, cause: null,
+        }, `${parent.key}:${cur.id}:v${version}`);
       }
     }
     if (changedRecords.length) await this.updateRollupTargets(trx, parent, changedRecords, depth + 1);

@@ -14,16 +14,22 @@ import { registerWebhookDelivery } from './webhook-delivery.js';
 import type { WorkflowDef } from './types.js';
 import { defaultWorkflowRegistry } from '../meta/workflow-schema.js';
 import { TRIGGER_TYPES } from './triggers.js';
+import { DateTimers, TriggerReconciler } from './timers.js';
+import { ScheduleTriggers } from './schedules.js';
 
 export interface WorkflowEngine {
   jobs: JobQueue;
   runtime: WorkflowRuntime;
   dispatcher: Dispatcher;
-  /** Start the background loops (dispatcher, job runner). */
-  start(opts?: { dispatchMs?: number; jobsMs?: number }): void;
+  timers: DateTimers;
+  schedules: ScheduleTriggers;
+  /** Start the background loops (dispatcher, job runner, trigger reconcile: at once, then every reconcileMs and on publish). */
+  start(opts?: { dispatchMs?: number; jobsMs?: number; reconcileMs?: number }): void;
   stop(): Promise<void>;
   /** Dispatch events and run due jobs until nothing is left (tests, scripts). */
   drain(): Promise<void>;
+  /** Write missing date timers and put schedule jobs right (a full pass; timers.ts, schedules.ts). */
+  reconcile(): Promise<void>;
 }
 
 export type { WorkflowDef };
@@ -38,8 +44,15 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
   }
   for (const t of TRIGGER_TYPES) defaultWorkflowRegistry.registerTrigger(t);
   const dispatcher = new Dispatcher(engine.db, runtime, engine.logger);
+  dispatcher.onEvent(async (trx, row) => {
+    if (row.event === 'record.updated' && row.form && row.recordId != null) await runtime.onRecordChanged(trx, row.form, row.recordId);
+  });
   registerEmail(engine.db, jobs, engine.logger);
   registerWebhookDelivery(engine.db, jobs, runtime, engine.logger);
+  const timers = new DateTimers({ db: engine.db, runtime, records: engine.records, jobs, logger: engine.logger });
+  const schedules = new ScheduleTriggers({ db: engine.db, runtime, jobs, logger: engine.logger });
+  dispatcher.onEvent(timers.onEvent);
+  const reconciler = new TriggerReconciler(runtime, engine.records, [timers, schedules], engine.logger);
 
   engine.records.lockCheck = async (trx, actor, form, id, keys) => {
     for (const lock of await runtime.locksOn(trx, form.key, id)) {
@@ -53,16 +66,20 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
   };
 
   return {
-    jobs, runtime, dispatcher,
+    jobs, runtime, dispatcher, timers, schedules,
     start(opts = {}) {
       dispatcher.start(opts.dispatchMs ?? 250);
       jobs.start({ intervalMs: opts.jobsMs ?? 1000 });
+      reconciler.start({ fullMs: opts.reconcileMs ?? 600_000 });
     },
     async stop() {
+      await reconciler.stop();
       await dispatcher.stop();
       await jobs.stop();
     },
+    reconcile: () => reconciler.reconcile({ force: true }),
     async drain() {
+      await reconciler.reconcile(); // only when the published date/schedule workflows changed
       for (let i = 0; i < 50; i++) {
         const events = await dispatcher.dispatchOnce();
         const ran = await jobs.runDue();

@@ -265,6 +265,21 @@ export class WorkflowRuntime {
     });
   }
 
+  /** A record changed: tokens waiting for it to match a condition look again. */
+  async onRecordChanged(trx: Knex.Transaction, form: string, recordId: number): Promise<void> {
+    const waiting = await trx('fw_wf_tokens as k')
+      .join('fw_wf_instances as i', 'i.id', 'k.instance_id')
+      .where({ 'i.form': form, 'i.record_id': recordId, 'i.status': 'running', 'k.status': 'waiting' })
+      .select('k.id', 'k.node_id', 'i.workflow', 'i.revision');
+    for (const w of waiting) {
+      const def = await this.definition(trx, w.workflow, Number(w.revision));
+      const node = def.nodes.find((n) => n.id === w.node_id);
+      if (node?.type === 'wait' && (node.config as { condition?: unknown } | undefined)?.condition !== undefined) {
+        await this.resume(trx, Number(w.id), { kind: 'job', name: 'record', payload: {} });
+      }
+    }
+  }
+
   async cancel(trx: Knex.Transaction, instanceId: number, by: number | null): Promise<void> {
     const instance = await this.loadInstance(trx, instanceId);
     if (instance.status !== 'running') throw conflict('流程已结束', 'The workflow is no longer running');

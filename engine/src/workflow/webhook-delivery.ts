@@ -258,7 +258,7 @@ export async function queueDelivery(ctx: NodeContext, req: { url: string; method
 
 // ---------- sending ----------
 
-class BlockedAddressError extends Error {
+export class BlockedAddressError extends Error {
   readonly code = 'EFW_BLOCKED';
   constructor(host: string, address: string) {
     super(`refused: ${host} resolves to the link-local address ${address}`);
@@ -266,16 +266,22 @@ class BlockedAddressError extends Error {
   }
 }
 
-/** dns.lookup that refuses link-local answers (used by the socket, so the checked address is the one connected to). */
-function guardedLookup(hostname: string, options: any, callback: (...args: any[]) => void): void {
-  dns.lookup(hostname, options, (err: NodeJS.ErrnoException | null, address: any, family?: number) => {
-    if (err) return callback(err, address, family);
-    const list: Array<{ address: string }> = Array.isArray(address) ? address : [{ address }];
-    const bad = list.find((a) => isLinkLocalAddress(a.address));
-    if (bad) return callback(new BlockedAddressError(hostname, bad.address), address, family);
-    callback(null, address, family);
-  });
+/**
+ * A socket `lookup` that refuses link-local answers: used by the connection itself, so the
+ * address checked is the address connected to (no DNS-rebinding gap between check and use).
+ */
+export function linkLocalGuard(lookup: (hostname: string, options: any, cb: (...args: any[]) => void) => void = dns.lookup as any) {
+  return (hostname: string, options: any, callback: (...args: any[]) => void): void => {
+    lookup(hostname, options, (err: NodeJS.ErrnoException | null, address: any, family?: number) => {
+      if (err) return callback(err, address, family);
+      const list: Array<{ address: string }> = Array.isArray(address) ? address : [{ address }];
+      const bad = list.find((a) => isLinkLocalAddress(a.address));
+      if (bad) return callback(new BlockedAddressError(hostname, bad.address), address, family);
+      callback(null, address, family);
+    });
+  };
 }
+const guardedLookup = linkLocalGuard();
 
 interface Response {
   status: number;
@@ -368,16 +374,17 @@ async function deliver(b: Binding, logger: Logger, job: Job): Promise<void> {
 
   const now = new Date();
   const timestamp = String(Math.floor(now.getTime() / 1000));
-  const headers: Record<string, string> = {
-    ...(cfg.headers ?? {}),
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(p.body, 'utf8')),
-    'User-Agent': s.userAgent ?? 'Formwork-Webhook/1',
-    'X-Formwork-Delivery': p.delivery,
-    'X-Formwork-Timestamp': timestamp,
-    'X-Formwork-Workflow': p.workflow,
-  };
-  if (cfg.secret) headers['X-Formwork-Signature'] = webhookSignature(cfg.secret, timestamp, p.body);
+  // Lower-case names, so a configured header and ours never go out twice in different cases.
+  const headers: Record<string, string> = { 'user-agent': s.userAgent ?? 'Formwork-Webhook/1' };
+  for (const [k, v] of Object.entries(cfg.headers ?? {})) headers[k.toLowerCase()] = v;
+  Object.assign(headers, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(p.body, 'utf8')),
+    'x-formwork-delivery': p.delivery,
+    'x-formwork-timestamp': timestamp,
+    'x-formwork-workflow': p.workflow,
+  });
+  if (cfg.secret) headers['x-formwork-signature'] = webhookSignature(cfg.secret, timestamp, p.body);
 
   let res: Response;
   try {

@@ -11,6 +11,8 @@ import { DIALECTS } from '../../../engine/test/helpers/db.js';
 import { testEngine, startServer, type TestEngine, type TestServer } from '../../../engine/test/helpers/engine.js';
 import { installPack, readPackFolder } from '../../../engine/src/packs/install.js';
 import { SYSTEM_ACTOR } from '../../../engine/src/auth/actor.js';
+// @ts-expect-error plain JS module without types
+import { makeVin } from '../demo/index.js';
 
 const PACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +45,7 @@ describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
     const sales = (await t.engine.departments.create({ name: '销售部', parent: store })).id;
     const people: Array<[string, string, number]> = [
       ['advisor', 'sales_advisor', sales], ['advisor2', 'sales_advisor', sales], ['manager', 'sales_manager', store], ['gm', 'general_manager', store],
+      ['keeper', 'stock_keeper', store],
     ];
     for (const [name, role, dept] of people) {
       const u = await t.engine.users.create({ username: name, password: 'password-123', roles: [role], department: dept });
@@ -148,6 +151,52 @@ describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
     // the new owner sees the lead
     const mine = (await as('advisor2', 'GET', '/api/records/customer?pageSize=100')).body.items.map((c: any) => c.name);
     expect(mine.filter((n: string) => n.startsWith('线索'))).toHaveLength(2);
+  });
+
+  it('fulfils an approved order: allocation, payment, delivery, callback', async () => {
+    let seed = 7;
+    const vin = makeVin(() => ((seed = (seed * 16807) % 2147483647) / 2147483647)) as string;
+    const v = (await as('admin', 'POST', '/api/records/vehicle', { vin, model: modelId, color: '白', in_stock_date: '2026-10-01', status: 'in_stock' })).body;
+    expect(v.id).toBeGreaterThan(0);
+    const o = await order('advisor', id.customer!, 2000); // 1 %: approved at once, fulfilment starts
+    expect(await orderStatus(o.id)).toBe('approved');
+    const alloc = await taskFor('keeper', o.id);
+    expect(alloc.editableFields).toEqual(['vehicle']);
+    const done = await as('keeper', 'POST', `/api/tasks/${alloc.id}/complete`, { action: 'approve', fields: { vehicle: v.id } });
+    expect(done.status).toBe(200);
+    expect(await orderStatus(o.id)).toBe('allocated');
+    expect((await t.engine.records.get(SYSTEM_ACTOR, 'vehicle', v.id)).status).toBe('allocated');
+    // a second order cannot take the same vehicle
+    const o2 = await order('advisor', id.customer!, 2000);
+    await as('keeper', 'POST', `/api/tasks/${(await taskFor('keeper', o2.id)).id}/complete`, { action: 'approve', fields: { vehicle: v.id } });
+    expect(await orderStatus(o2.id)).toBe('approved');
+    expect(await taskFor('keeper', o2.id)).toBeDefined(); // back to allocation
+    // payments: a deposit is not enough, the balance makes it paid
+    const total = (await t.engine.records.get(SYSTEM_ACTOR, 'vehicle_order', o.id)).total_amount as number;
+    await as('admin', 'POST', '/api/records/payment', { order: o.id, kind: 'deposit', amount: 5000, paid_at: '2026-11-20' });
+    expect(await orderStatus(o.id)).toBe('allocated');
+    await as('admin', 'POST', '/api/records/payment', { order: o.id, kind: 'final', amount: total - 5000, paid_at: '2026-11-21' });
+    await t.engine.workflow.drain();
+    expect(await orderStatus(o.id)).toBe('paid');
+    // delivery by the advisor
+    const deliver = await taskFor('advisor', o.id);
+    await as('advisor', 'POST', `/api/tasks/${deliver.id}/complete`, { action: 'approve' });
+    const delivered = await t.engine.records.get(SYSTEM_ACTOR, 'vehicle_order', o.id);
+    expect(delivered.status).toBe('delivered');
+    expect(delivered.delivery_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await t.engine.records.get(SYSTEM_ACTOR, 'vehicle', v.id)).status).toBe('sold');
+    expect((await t.engine.records.get(SYSTEM_ACTOR, 'customer', id.customer!)).level).toBe('d');
+    const owned = await t.engine.records.list(SYSTEM_ACTOR, 'owned_vehicle', { filter: { '==': [{ var: 'vin' }, vin] } });
+    expect(owned.items).toHaveLength(1);
+    expect(owned.items[0]).toMatchObject({ customer: id.customer, model: modelId });
+    // the callback comes 3 days later
+    expect(await taskFor('advisor', o.id)).toBeUndefined();
+    const job = await t.db.knex('fw_jobs').where({ kind: 'workflow.resume', status: 'pending' }).orderBy('id', 'desc').first();
+    expect(new Date(job.run_at).getTime() - Date.now()).toBeGreaterThan(2.9 * 86400_000);
+    await t.db.knex('fw_jobs').where({ id: job.id }).update({ run_at: new Date(Date.now() - 1000).toISOString() });
+    await t.engine.workflow.drain();
+    const callback = await taskFor('advisor', o.id);
+    expect(callback.title).toContain('回访');
   });
 
   it('writes a follow-up back to the customer', async () => {
