@@ -15,7 +15,7 @@ import type { Actor } from '../auth/actor.js';
 import type { FormDef } from '../meta/types.js';
 import { actorOf as userActor } from '../auth/user-service.js';
 import { departmentsRouter } from './departments-router.js';
-import { tasksRouter, recordWorkflowRouter, notificationsRouter, runsRouter } from './workflow-router.js';
+import { tasksRouter, recordWorkflowRouter, notificationsRouter, runsRouter, instancesRouter } from './workflow-router.js';
 import { recordsRouter } from './records-router.js';
 import { metaRouter } from './meta-router.js';
 import { authRouter, usersRouter } from './session-router.js';
@@ -139,6 +139,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/records', recordsRouter(engine.records));
   api.use('/records', recordWorkflowRouter(engine));
   api.use('/tasks', tasksRouter(engine));
+  api.use('/workflow-instances', instancesRouter(engine));
   api.use('/notifications', notificationsRouter(engine));
   api.use('/workflow-runs', runsRouter(engine));
   api.use('/hooks', hooksRouter(engine));

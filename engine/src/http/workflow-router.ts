@@ -70,6 +70,15 @@ export function recordWorkflowRouter(engine: Engine): Router {
   return r;
 }
 
+/** /api/workflow-instances/:id/withdraw: the submitter takes an untouched request back. */
+export function instancesRouter(engine: Engine): Router {
+  const r = Router();
+  r.post('/:id/withdraw', async (req, res) => {
+    res.json(await engine.workflow.runtime.withdraw(actorOf(req), intParam(req.params.id, 'id')));
+  });
+  return r;
+}
+
 export function notificationsRouter(engine: Engine): Router {
   const r = Router();
   r.get('/', async (req, res) => {

@@ -280,12 +280,28 @@ export class WorkflowRuntime {
     }
   }
 
-  async cancel(trx: Knex.Transaction, instanceId: number, by: number | null): Promise<void> {
-    const instance = await this.loadInstance(trx, instanceId);
-    if (instance.status !== 'running') throw conflict('流程已结束', 'The workflow is no longer running');
-    const def = await this.definition(trx, instance.workflow, instance.revision);
-    await this.finish(trx, instance, def, 'cancelled', 'cancel');
-    void by;
+  /**
+   * The submitter takes their request back while nobody has acted on it yet (no task done).
+   * Administrators may cancel any running instance.
+   */
+  async withdraw(actor: Actor, instanceId: number): Promise<InstanceView> {
+    await this.db.knex.transaction(async (trx) => {
+      const instance = await this.loadInstance(trx, instanceId);
+      const record = instance.form && instance.record_id != null
+        ? await trx(`t_${instance.form}`).where({ id: instance.record_id }).select('_owner').first()
+        : null;
+      const submitter = instance.started_by ?? (record?._owner == null ? null : Number(record._owner));
+      if (!actor.isAdmin && (actor.userId == null || actor.userId !== submitter)) throw forbidden('只有提交人可以撤回', 'Only the submitter may withdraw');
+      if (instance.status !== 'running') throw conflict('流程已结束', 'The workflow is no longer running');
+      if (!actor.isAdmin) {
+        const touched = await trx('fw_wf_tasks').where({ instance_id: instanceId, status: 'done' }).first();
+        if (touched) throw conflict('已有人处理，不能撤回', 'Someone has already acted on it: it can no longer be withdrawn');
+      }
+      const def = await this.definition(trx, instance.workflow, instance.revision);
+      await trx('fw_wf_history').insert({ instance_id: instanceId, at: nowIso(), node_id: null, actor: actor.userId, action: 'withdraw' });
+      await this.finish(trx, instance, def, 'cancelled', 'withdraw');
+    });
+    return this.instanceView(this.db.knex, instanceId);
   }
 
   // ---------- tasks ----------

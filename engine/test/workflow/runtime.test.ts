@@ -281,6 +281,52 @@ describe.each(DIALECTS)('workflow runtime on %s', (dialect) => {
     expect(await status(d2.id)).toBe('done');
   });
 
+  it('acts when an approval is due: reminds, escalates, or decides', async () => {
+    const fire = async () => {
+      await t.db.knex('fw_jobs').where({ kind: 'workflow.resume', status: 'pending' }).update({ run_at: new Date(Date.now() - 1000).toISOString() });
+      await drain();
+    };
+    await publishWf(approvalFlow('due_remind', { assignees: [{ type: 'user', users: [users.m1!.userId!] }], due: { hours: 4, action: 'remind' } }));
+    const r = await newDeal('due_remind');
+    const task = (await tasksOf('m1')).find((x) => x.recordId === r.id)!;
+    expect(new Date(task.dueAt!).getTime()).toBeGreaterThan(Date.now() + 3.9 * 3600_000);
+    await fire();
+    const notes = await t.db.knex('fw_notifications').where({ user_id: users.m1!.userId }).orderBy('id', 'desc').first();
+    expect(notes.title).toContain('催办');
+    expect(await status(r.id)).toBe('pending');
+
+    await publishWf(approvalFlow('due_escalate', { assignees: [{ type: 'user', users: [users.m1!.userId!] }], due: { hours: 4, action: 'escalate', escalateTo: [{ type: 'user', users: [users.gm!.userId!] }] } }));
+    const e = await newDeal('due_escalate');
+    await fire();
+    const gmTask = (await tasksOf('gm')).find((x) => x.recordId === e.id)!;
+    await complete('gm', gmTask.id, { action: 'approve' });
+    expect(await status(e.id)).toBe('approved');
+
+    await publishWf(approvalFlow('due_auto', { assignees: [{ type: 'user', users: [users.m1!.userId!] }], due: { hours: 4, action: 'reject' } }));
+    const a = await newDeal('due_auto');
+    await fire();
+    expect(await status(a.id)).toBe('rejected');
+    expect((await tasksOf('m1')).filter((x) => x.recordId === a.id)).toHaveLength(0);
+    const hist = (await t.engine.workflow.runtime.recordTimeline('deal', a.id))[0]!.history.map((h) => h.action);
+    expect(hist).toContain('auto_reject');
+  });
+
+  it('lets the submitter withdraw an untouched request, and nobody else', async () => {
+    await publishWf(approvalFlow('withdraw_flow', { mode: 'sequential' }));
+    const d = await newDeal('withdraw_flow');
+    const [inst] = await t.engine.workflow.runtime.recordTimeline('deal', d.id);
+    await expect(t.engine.workflow.runtime.withdraw({ ...users.m1!, isAdmin: false }, inst!.id)).rejects.toSatisfy((e: unknown) => (e as AppError).code === 'forbidden');
+    const view = await t.engine.workflow.runtime.withdraw({ ...users.sales!, isAdmin: false }, inst!.id);
+    expect(view.status).toBe('cancelled');
+    expect(view.history.map((h) => h.action)).toContain('withdraw');
+    expect((await tasksOf('m1')).filter((x) => x.recordId === d.id)).toHaveLength(0);
+    // once an approver has acted, it can no longer be withdrawn
+    const d2 = await newDeal('withdraw_flow');
+    await complete('m1', (await tasksOf('m1')).find((x) => x.recordId === d2.id)!.id, { action: 'approve' });
+    const [inst2] = await t.engine.workflow.runtime.recordTimeline('deal', d2.id);
+    await expect(t.engine.workflow.runtime.withdraw({ ...users.sales!, isAdmin: false }, inst2!.id)).rejects.toSatisfy((e: unknown) => (e as AppError).code === 'conflict');
+  });
+
   it('records a workflow that fails to start as a failed run and retries it', async () => {
     await publishWf({
       key: 'broken', label: 'Broken',
