@@ -15,6 +15,7 @@ import type { Actor } from '../auth/actor.js';
 import type { FormDef } from '../meta/types.js';
 import { actorOf as userActor } from '../auth/user-service.js';
 import { departmentsRouter } from './departments-router.js';
+import { webhookDeliveriesRouter } from './webhook-router.js';
 import { tasksRouter, recordWorkflowRouter, notificationsRouter, runsRouter, instancesRouter } from './workflow-router.js';
 import { recordsRouter } from './records-router.js';
 import { metaRouter } from './meta-router.js';
@@ -142,6 +143,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/workflow-instances', instancesRouter(engine));
   api.use('/notifications', notificationsRouter(engine));
   api.use('/workflow-runs', runsRouter(engine));
+  api.use('/webhook-deliveries', webhookDeliveriesRouter(engine));
   api.use('/hooks', hooksRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);

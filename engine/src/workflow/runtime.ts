@@ -446,7 +446,8 @@ export class WorkflowRuntime {
         await trx('fw_notifications').insert(users.map((u) => ({ user_id: u, title: n.title.slice(0, 500), body: n.body ?? null, link: n.link ?? null, at })));
         if (n.email) {
           for (const u of users) {
-            await this.jobs.enqueue(trx, { kind: 'notify.email', payload: { user: u, title: n.title, body: n.body ?? '' } });
+            // Enough attempts (with backoff) to ride out an SMTP outage of an hour or two.
+            await this.jobs.enqueue(trx, { kind: 'notify.email', payload: { user: u, title: n.title, body: n.body ?? '' }, maxAttempts: 10 });
           }
         }
       },
