@@ -23,7 +23,8 @@
  *    dispatcher's transaction, so the timers follow the record as it is now);
  *  - by `reconcile()` (start-up, every 10 minutes, and whenever the published date workflows or
  *    their forms change): a keyset scan (by id, pages of 500, one short transaction per page) of
- *    the records of every form with a date_relative workflow, writing the timers that are
+ *    the records of every form with a date_relative workflow whose date can still give a timer
+ *    (a date column compared in SQL with the earliest such date), writing the timers that are
  *    missing: workflows published after their records exist, and timers lost any other way,
  *    still fire. Idempotent (keys) and cheap when nothing is missing (per page: one id query,
  *    one record read, one key lookup).
@@ -395,15 +396,27 @@ export class DateTimers {
       if (!form) continue;
       const bound = this.bind(form, wfs);
       if (!bound.length) continue;
-      // Only records with one of the fields set (when every field is a column of the table).
-      const cols = bound.map((b) => form.columns.find((c) => c.key === b.s.field)?.column);
-      const filterable = cols.every((c): c is string => typeof c === 'string' && c.length > 0);
+      // Only records that can still have a timer: a plain date column at or after the earliest
+      // date whose latest moment (with its lateness) may be ahead, a datetime column set. When a
+      // field is not a plain column (a formula computed on read, encrypted), every record.
+      const conds = bound.map((b) => {
+        const f = form.columns.find((c) => c.key === b.s.field);
+        if (!f?.column || f.sensitive) return null;
+        if (b.type !== 'date') return { column: f.column, from: null };
+        const reach = Math.max(...b.s.offsets.map((o) => o + (b.s.lateDays ?? Math.max(1, -o))));
+        return { column: f.column, from: addDays(localDate(this.now().getTime(), getRulesTimeZone()), -reach - 2) };
+      });
+      const filterable = conds.every((c) => c !== null);
       let last = 0;
       for (;;) {
         const now = this.now();
         const page = await this.db.knex.transaction(async (trx) => {
           const q = trx(form.table).where('id', '>', last).orderBy('id').limit(this.pageSize);
-          if (filterable) q.where((w) => { for (const c of cols as string[]) w.orWhereNotNull(c); });
+          if (filterable) {
+            q.where((w) => {
+              for (const c of conds) if (c!.from) w.orWhere(c!.column, '>=', c!.from); else w.orWhereNotNull(c!.column);
+            });
+          }
           const ids = ((await q.select('id')) as Array<{ id: unknown }>).map((r) => Number(r.id));
           if (!ids.length) return { ids, n: 0 };
           const recs = await this.records.query.getMany(form, ids, {}, trx);

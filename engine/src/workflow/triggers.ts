@@ -60,7 +60,7 @@ export const TRIGGER_TYPES: TriggerTypeInfo[] = [
     type: 'webhook', label: msg('外部调用（Webhook）', 'Inbound webhook'),
     configSchema: {
       type: 'object', additionalProperties: false,
-      properties: { schema: { type: 'object' }, roles: FIELDS },
+      properties: { schema: { allOf: [{ type: 'object' }, { $ref: 'http://json-schema.org/draft-07/schema#' }] }, roles: FIELDS },
     },
   },
 ];

@@ -203,7 +203,7 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
 
     // a stale timer (the value moved on behind its back) starts nothing
     const b = await create({ expiry: day(100) });
-    await knex()(`t_vehicle`).where({ id: b }).update({ [(await t.engine.forms.get('vehicle')).byKey.get('expiry')!.column!]: day(101) });
+    await knex()('t_vehicle').where({ id: b }).update({ [(await t.engine.forms.get('vehicle')).byKey.get('expiry')!.column!]: day(101) });
     await due(dateTimerKey('ins', 'vehicle', b, -45, day(100)));
     await drain();
     expect((await instances('ins')).filter((i: any) => Number(i.record_id) === b)).toEqual([]);
@@ -254,6 +254,14 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
     const total = await knex()('fw_jobs').where({ kind: 'trigger.date' }).count({ n: '*' }).first();
     await t.engine.workflow.reconcile();
     expect(await knex()('fw_jobs').where({ kind: 'trigger.date' }).count({ n: '*' }).first()).toEqual(total);
+    // records whose date can give no timer any more are not even read
+    const old = await create({ expiry: day(-400) });
+    const col = (await t.engine.forms.get('vehicle')).byKey.get('expiry')!.column!;
+    const upcoming = Number((await knex()('t_vehicle').where(col, '>=', day(-2)).count({ n: '*' }).first())!.n);
+    const pass = await t.engine.workflow.timers.reconcile();
+    expect(pass).toEqual({ scanned: upcoming, written: 0 });
+    expect(upcoming).toBeLessThan(Number((await knex()('t_vehicle').count({ n: '*' }).first())!.n));
+    expect(await dateJobs('ins_late', old)).toEqual([]);
     // disabled: its due timers start nothing
     await publishWf(simple('ins_late', { type: 'date_relative', form: 'vehicle', config: { field: 'expiry', offsetDays: -7 } }, { enabled: false }));
     await due(jobs[0].idempotency_key);
@@ -324,12 +332,27 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
     expect((await mine()).filter((j: any) => j.status === 'pending')).toEqual([]);
   });
 
+  it('reconciles at start-up of the background loops', async () => {
+    await publishWf(simple('boot', { type: 'schedule', config: { cron: '15 6 1 * *' } }));
+    const boot = () => knex()('fw_jobs').where({ kind: 'trigger.schedule', status: 'pending' }).where('idempotency_key', 'like', 'boot:%');
+    expect(await boot()).toEqual([]);
+    t.engine.workflow.start({ dispatchMs: 50, jobsMs: 50 });
+    try {
+      for (let i = 0; i < 100 && !(await boot()).length; i++) await new Promise((r) => setTimeout(r, 30));
+    } finally {
+      await t.engine.workflow.stop();
+    }
+    expect(await boot()).toHaveLength(1);
+  });
+
   it('refuses invalid trigger settings when a workflow is saved', async () => {
     const bad = [
       simple('bad1', { type: 'date_relative', form: 'vehicle', config: { field: 'expiry' } }),
       simple('bad2', { type: 'date_relative', config: { field: 'expiry', offsets: [-45] } }),
       simple('bad3', { type: 'schedule', config: { cron: 'every day' } }),
       simple('bad4', { type: 'date_relative', form: 'vehicle', config: { field: 'expiry', offsets: [-45], at: '25:00' } }),
+      simple('bad5', { type: 'webhook', config: { schema: { type: 'objekt' } } }),
+      simple('bad6', { type: 'webhook', config: { schema: true } } as any),
     ];
     for (const wf of bad) await expect(t.engine.docs.saveDraft('workflows', wf.key, wf)).rejects.toMatchObject({ code: 'validation' });
   });

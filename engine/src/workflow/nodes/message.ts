@@ -18,7 +18,7 @@ export const notify: NodeExecutor = {
   async run(ctx) {
     const cfg = ctx.node.config as { to: AssigneeSpec[]; title: LocalizedText; body?: LocalizedText; email?: boolean };
     const users = await resolveAssignees(ctx, cfg.to);
-    const data = { record: ctx.record ?? {}, workflow: { key: ctx.def.key, label: labelText(ctx.def.label) } };
+    const data = { record: ctx.record ?? {}, workflow: { key: ctx.def.key, label: labelText(ctx.def.label) }, context: ctx.instance.context };
     await ctx.services.notify(ctx.trx, {
       // title / body: a string or { zh-CN, en }; both languages are sent when both are given, zh-CN first.
       users, title: renderLocalized(cfg.title, data, ' / '), body: cfg.body ? renderLocalized(cfg.body, data, '\n\n') : undefined, link: recordLink(ctx), email: !!cfg.email,

@@ -105,10 +105,12 @@ export const assignOwner: NodeExecutor = {
   info: {
     type: 'assign_owner', label: msg('分配负责人', 'Assign owner'), group: 'human', inputs: 'many', outputs: 'one',
     configSchema: {
-      type: 'object', required: ['role'], additionalProperties: false,
+      type: 'object', additionalProperties: false,
       properties: {
+        /** Among this role's users (not needed to clear the owner). */
         role: KEY,
-        strategy: { enum: ['round_robin', 'least_loaded'] },
+        /** 'clear' returns the record to the pool (no owner). */
+        strategy: { enum: ['round_robin', 'least_loaded', 'clear'] },
         /** Only when the record has no owner yet (default true). */
         onlyUnowned: { type: 'boolean' },
         notify: { type: 'string', maxLength: 500 },
@@ -117,13 +119,20 @@ export const assignOwner: NodeExecutor = {
     branches: () => [],
   },
   async run(ctx) {
-    const cfg = ctx.node.config as { role: string; strategy?: 'round_robin' | 'least_loaded'; onlyUnowned?: boolean; notify?: string };
+    const cfg = ctx.node.config as { role?: string; strategy?: 'round_robin' | 'least_loaded' | 'clear'; onlyUnowned?: boolean; notify?: string };
     const { instance, record, trx, services } = ctx;
     if (!instance.form || instance.record_id == null || !record) return { next: true };
+    if (cfg.strategy === 'clear') {
+      await services.assignOwner(trx, instance.form, instance.record_id, null);
+      await ctx.history({ action: 'assign_owner', detail: { owner: null, previous: record._owner ?? null } });
+      return { next: true };
+    }
+    if (!cfg.role) return { next: true };
     if (cfg.onlyUnowned !== false && record._owner != null) return { next: true };
     // Within the record's store: the department tree around the record's department (or everyone).
     const dept = (record._dept as number | null | undefined) ?? null;
-    let candidates = await services.usersWithRole(trx, cfg.role, null);
+    const role = cfg.role;
+    let candidates = await services.usersWithRole(trx, role, null);
     if (dept != null) {
       const inStore = await storeMembers(ctx, dept);
       const narrowed = candidates.filter((u) => inStore.has(u));
@@ -141,7 +150,7 @@ export const assignOwner: NodeExecutor = {
       owner = [...candidates].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0]!;
     } else {
       // Round-robin: a counter row per (form, role), bumped under the transaction's lock.
-      const name = `assign:${form}:${cfg.role}`;
+      const name = `assign:${form}:${role}`;
       const period = String(dept ?? '-');
       await trx.raw(
         `insert into fw_counters (name, period, value) values (?, ?, 1) on conflict (name, period) do update set value = fw_counters.value + 1`,
