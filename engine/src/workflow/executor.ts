@@ -36,7 +36,10 @@ export interface TaskSignal {
   action: string;
   actor: Actor;
   comment?: string;
-  to?: number;
+  /** transfer / add_signer: a user id; return: optionally an earlier node's id. */
+  to?: number | string;
+  /** add_signer: before or after the current approver (default after). */
+  position?: 'before' | 'after';
   fields?: Record<string, unknown>;
 }
 

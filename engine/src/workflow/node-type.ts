@@ -19,7 +19,9 @@ export type NodeOutcome =
   /** Stay here until `resume` is called (a task was opened, a job scheduled). */
   | { wait: true }
   /** End the instance with this status. */
-  | { end: 'completed' | 'rejected' | 'cancelled' };
+  | { end: 'completed' | 'rejected' | 'cancelled' }
+  /** Move the token back to an earlier node (an approver returning the request there). */
+  | { goto: string };
 
 export interface NodeTypeInfo {
   type: string;

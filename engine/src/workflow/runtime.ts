@@ -206,6 +206,14 @@ export class WorkflowRuntime {
         await this.finish(trx, instance, def, outcome.end, ctx.node.id);
         return;
       }
+      if ('goto' in outcome) {
+        if (!def.nodes.some((n) => n.id === outcome.goto)) {
+          throw new AppError('validation', msg(`没有节点 ${outcome.goto}`, `No node '${outcome.goto}' in this workflow`));
+        }
+        await trx('fw_wf_tokens').where({ id: tid }).update({ node_id: outcome.goto, status: 'active', state: JSON.stringify({}) });
+        queue.push({ tokenId: tid });
+        continue;
+      }
       const edges = def.edges.filter((e) => e.source === ctx.node.id);
       if ('fork' in outcome) {
         await trx('fw_wf_tokens').where({ id: tid }).update({ status: 'forked', state: JSON.stringify({ ...token.state, branches: edges.length }) });
@@ -306,12 +314,17 @@ export class WorkflowRuntime {
 
   // ---------- tasks ----------
 
-  async completeTask(actor: Actor, taskId: number, body: { action?: unknown; comment?: unknown; to?: unknown; fields?: unknown }): Promise<{ task: TaskView; instance: InstanceView }> {
+  async completeTask(actor: Actor, taskId: number, body: { action?: unknown; comment?: unknown; to?: unknown; position?: unknown; fields?: unknown }): Promise<{ task: TaskView; instance: InstanceView }> {
     if (typeof body.action !== 'string') throw new AppError('validation', msg('请选择操作', 'action is required'), { fields: { action: [msg('必填', 'Required')] } });
     if (body.comment != null && (typeof body.comment !== 'string' || body.comment.length > 2000)) {
       throw new AppError('validation', msg('意见不合法', 'Invalid comment'), { fields: { comment: [msg('不超过 2000 字', 'At most 2000 characters')] } });
     }
-    if (body.to != null && !Number.isInteger(body.to)) throw new AppError('validation', msg('转交对象不合法', 'Invalid transfer target'), { fields: { to: [msg('必须是用户 id', 'Must be a user id')] } });
+    if (body.to != null && !Number.isInteger(body.to) && !(typeof body.to === 'string' && /^[a-z][a-z0-9_]{0,47}$/.test(body.to))) {
+      throw new AppError('validation', msg('目标不合法', 'Invalid target'), { fields: { to: [msg('用户 id，或退回时的节点 id', 'A user id, or a node id to return to')] } });
+    }
+    if (body.position != null && body.position !== 'before' && body.position !== 'after') {
+      throw new AppError('validation', msg('加签位置不合法', 'Invalid position'), { fields: { position: [msg('before 或 after', 'before or after')] } });
+    }
     if (body.fields != null && (typeof body.fields !== 'object' || Array.isArray(body.fields))) {
       throw new AppError('validation', msg('字段不合法', 'Invalid fields'), { fields: { fields: [msg('必须是对象', 'Must be an object')] } });
     }
@@ -340,7 +353,8 @@ export class WorkflowRuntime {
         await this.services.updateRecord(trx, task.form, task.recordId, body.fields as Record<string, unknown>);
       }
       const signal: TaskSignal = {
-        kind: 'task', taskId, action, actor, comment: body.comment as string | undefined, to: body.to as number | undefined,
+        kind: 'task', taskId, action, actor, comment: body.comment as string | undefined, to: body.to as number | string | undefined,
+        position: body.position as 'before' | 'after' | undefined,
         fields: body.fields as Record<string, unknown> | undefined,
       };
       await this.resume(trx, Number(row.token_id), signal);

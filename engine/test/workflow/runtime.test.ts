@@ -311,6 +311,42 @@ describe.each(DIALECTS)('workflow runtime on %s', (dialect) => {
     expect(hist).toContain('auto_reject');
   });
 
+  it('adds a signer before or after the approver', async () => {
+    await publishWf(approvalFlow('signer_flow', { assignees: [{ type: 'user', users: [users.m1!.userId!] }], actions: ['approve', 'reject', 'add_signer'] }));
+    // before: the signer goes first, then the task comes back to the approver
+    const b = await newDeal('signer_flow');
+    await complete('m1', (await tasksOf('m1')).find((x) => x.recordId === b.id)!.id, { action: 'add_signer', to: users.m2!.userId, position: 'before' });
+    expect((await tasksOf('m1')).filter((x) => x.recordId === b.id)).toHaveLength(0);
+    await complete('m2', (await tasksOf('m2')).find((x) => x.recordId === b.id)!.id, { action: 'approve' });
+    expect(await status(b.id)).toBe('pending');
+    await complete('m1', (await tasksOf('m1')).find((x) => x.recordId === b.id)!.id, { action: 'approve' });
+    expect(await status(b.id)).toBe('approved');
+    // after: the approver approves now, the signer must approve too
+    const a = await newDeal('signer_flow');
+    await complete('m1', (await tasksOf('m1')).find((x) => x.recordId === a.id)!.id, { action: 'add_signer', to: users.m3!.userId, position: 'after' });
+    expect(await status(a.id)).toBe('pending');
+    await complete('m3', (await tasksOf('m3')).find((x) => x.recordId === a.id)!.id, { action: 'approve' });
+    expect(await status(a.id)).toBe('approved');
+  });
+
+  it('returns to any earlier step, and only to an earlier one', async () => {
+    const wf = approvalFlow('two_steps', { assignees: [{ type: 'user', users: [users.m1!.userId!] }] });
+    wf.nodes.push({ id: 'second', type: 'approval', config: { assignees: [{ type: 'user', users: [users.m2!.userId!] }] } });
+    wf.edges = wf.edges.map((e) => (e.id === 'e2' ? { ...e, target: 'second' } : e));
+    wf.edges.push({ id: 'e7', source: 'second', target: 'ok', branch: 'approved' }, { id: 'e8', source: 'second', target: 'no', branch: 'rejected' });
+    await publishWf(wf);
+    const d = await newDeal('two_steps');
+    await complete('m1', (await tasksOf('m1')).find((x) => x.recordId === d.id)!.id, { action: 'approve' });
+    const t2 = (await tasksOf('m2')).find((x) => x.recordId === d.id)!;
+    await expect(complete('m2', t2.id, { action: 'return', to: 'ok' })).rejects.toSatisfy((e: unknown) => (e as AppError).code === 'validation');
+    await complete('m2', t2.id, { action: 'return', to: 'approve', comment: '请重审' });
+    const again = (await tasksOf('m1')).find((x) => x.recordId === d.id)!;
+    expect(again).toBeDefined();
+    await complete('m1', again.id, { action: 'approve' });
+    await complete('m2', (await tasksOf('m2')).find((x) => x.recordId === d.id)!.id, { action: 'approve' });
+    expect(await status(d.id)).toBe('approved');
+  });
+
   it('lets the submitter withdraw an untouched request, and nobody else', async () => {
     await publishWf(approvalFlow('withdraw_flow', { mode: 'sequential' }));
     const d = await newDeal('withdraw_flow');

@@ -5,7 +5,7 @@
  * action; approvers may edit the listed fields; a submitter never approves their own request
  * unless the node allows it. Leaves by 'approved' or 'rejected'.
  */
-import { msg } from '../../errors.js';
+import { AppError, msg } from '../../errors.js';
 import type { NodeContext, NodeExecutor, NodeSignal } from '../executor.js';
 import type { NodeOutcome } from '../node-type.js';
 import { ASSIGNEE_SCHEMA, resolveAssignees, submitterOf, type AssigneeSpec } from '../assignees.js';
@@ -16,8 +16,8 @@ export interface ApprovalConfig {
   assignees: AssigneeSpec[];
   mode?: 'any' | 'all' | 'sequential' | 'ratio';
   ratio?: number;
-  actions?: Array<'approve' | 'reject' | 'return' | 'transfer'>;
-  commentRequired?: Array<'approve' | 'reject' | 'return' | 'transfer'>;
+  actions?: Array<'approve' | 'reject' | 'return' | 'transfer' | 'add_signer'>;
+  commentRequired?: Array<'approve' | 'reject' | 'return' | 'transfer' | 'add_signer'>;
   editableFields?: string[];
   allowSelfApproval?: boolean;
   /**
@@ -35,6 +35,12 @@ interface ApprovalState {
   returned?: boolean;
   /** Bumped each time the approval (re)opens, so a due job of an earlier round does nothing. */
   round?: number;
+  /** Signers added before an approver: signer → the approver whose task comes back after them. */
+  before?: Record<string, number>;
+  /** Signers added after: they approve, in order, once the node would otherwise be approved. */
+  after?: number[];
+  /** The after-signer whose task is open now. */
+  afterOpen?: number | null;
   [k: string]: unknown;
 }
 
@@ -115,8 +121,8 @@ export const approval: NodeExecutor = {
         assignees: ASSIGNEE_SCHEMA,
         mode: { enum: ['any', 'all', 'sequential', 'ratio'] },
         ratio: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-        actions: { type: 'array', uniqueItems: true, minItems: 1, items: { enum: ['approve', 'reject', 'return', 'transfer'] } },
-        commentRequired: { type: 'array', uniqueItems: true, items: { enum: ['approve', 'reject', 'return', 'transfer'] } },
+        actions: { type: 'array', uniqueItems: true, minItems: 1, items: { enum: ['approve', 'reject', 'return', 'transfer', 'add_signer'] } },
+        commentRequired: { type: 'array', uniqueItems: true, items: { enum: ['approve', 'reject', 'return', 'transfer', 'add_signer'] } },
         editableFields: { type: 'array', uniqueItems: true, maxItems: 200, items: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,47}$' } },
         allowSelfApproval: { type: 'boolean' },
         due: {
@@ -156,16 +162,41 @@ export const approval: NodeExecutor = {
         await ctx.services.cancelOpenTasks(ctx);
         return { end: 'cancelled' };
       case 'transfer': {
-        if (signal.to == null) return { wait: true };
+        const to = signal.to;
+        if (typeof to !== 'number') return { wait: true };
         await ctx.services.openTask(ctx, {
-          assignee: signal.to, title: title(ctx), kind: 'approval', actions: [...(cfg.actions ?? DEFAULT_ACTIONS!)],
+          assignee: to, title: title(ctx), kind: 'approval', actions: [...(cfg.actions ?? DEFAULT_ACTIONS!)],
           editableFields: cfg.editableFields ?? [], commentRequired: cfg.commentRequired ?? [],
         });
-        state.assignees = state.assignees.map((u) => (u === who ? signal.to! : u));
+        state.assignees = state.assignees.map((u) => (u === who ? to : u));
         await ctx.setState(state);
         return { wait: true };
       }
+      case 'add_signer': {
+        if (typeof signal.to !== 'number') return { wait: true };
+        if (signal.position === 'before') {
+          // The signer goes first; the approver's task comes back once they approve.
+          state.before = { ...(state.before ?? {}), [String(signal.to)]: who! };
+          await ctx.setState(state);
+          await openFor(ctx, [signal.to]);
+          return { wait: true };
+        }
+        // After: this approver approves now, the signer must approve too before the node is done.
+        state.after = [...(state.after ?? []), signal.to];
+        await ctx.setState(state);
+        return approve(ctx, cfg, state, who!, signal.taskId);
+      }
       case 'return': {
+        if (typeof signal.to === 'string') {
+          // Back to an earlier node of the graph (the approver chose which).
+          if (!earlierNodes(ctx).has(signal.to)) {
+            throw new AppError('validation', msg(`不能退回到节点 ${signal.to}`, `Cannot return to '${signal.to}': not an earlier step`), {
+              fields: { to: [msg('须为之前的步骤', 'Must be an earlier step')] },
+            });
+          }
+          await ctx.services.cancelOpenTasks(ctx, signal.taskId);
+          return { goto: signal.to };
+        }
         await ctx.services.cancelOpenTasks(ctx, signal.taskId);
         const submitter = submitterOf(ctx);
         state.returned = true;
@@ -188,30 +219,71 @@ export const approval: NodeExecutor = {
         await ctx.services.cancelOpenTasks(ctx, signal.taskId);
         return { next: true, branch: 'rejected' };
       }
-      case 'approve': {
-        state.approved = [...new Set([...state.approved, who!])];
-        const n = state.assignees.length;
-        if ((cfg.mode ?? 'any') === 'sequential') {
-          state.next += 1;
-          await ctx.setState(state);
-          if (state.next < n) {
-            await openFor(ctx, [state.assignees[state.next]!]);
-            return { wait: true };
-          }
-          return { next: true, branch: 'approved' };
-        }
-        await ctx.setState(state);
-        if (state.approved.length >= needed(cfg, n)) {
-          await ctx.services.cancelOpenTasks(ctx, signal.taskId);
-          return { next: true, branch: 'approved' };
-        }
-        return { wait: true };
-      }
+      case 'approve':
+        return approve(ctx, cfg, state, who!, signal.taskId);
       default:
         return { wait: true };
     }
   },
 };
+
+/** Nodes from which this one can be reached (the steps before it), other than the start. */
+function earlierNodes(ctx: NodeContext): Set<string> {
+  const seen = new Set<string>();
+  const stack = [ctx.node.id];
+  while (stack.length) {
+    const id = stack.pop()!;
+    for (const e of ctx.def.edges) if (e.target === id && !seen.has(e.source)) {
+      seen.add(e.source);
+      stack.push(e.source);
+    }
+  }
+  for (const n of ctx.def.nodes) if (n.type === 'start') seen.delete(n.id);
+  return seen;
+}
+
+/** An approval: counts toward the mode, after any signer added before or after. */
+async function approve(ctx: NodeContext, cfg: ApprovalConfig, state: ApprovalState, who: number, taskId: number): Promise<NodeOutcome> {
+  // A signer added before someone: that person's task comes back now.
+  const back = state.before?.[String(who)];
+  if (back != null) {
+    delete state.before![String(who)];
+    await ctx.setState(state);
+    await openFor(ctx, [back]);
+    return { wait: true };
+  }
+  const decided = async (): Promise<NodeOutcome> => {
+    const next = state.after?.shift();
+    if (next != null) {
+      state.afterOpen = next;
+      await ctx.setState(state);
+      await ctx.services.cancelOpenTasks(ctx, taskId);
+      await openFor(ctx, [next]);
+      return { wait: true };
+    }
+    await ctx.setState(state);
+    await ctx.services.cancelOpenTasks(ctx, taskId);
+    return { next: true, branch: 'approved' };
+  };
+  if (state.afterOpen === who) {
+    state.afterOpen = null;
+    return decided();
+  }
+  state.approved = [...new Set([...state.approved, who])];
+  const n = state.assignees.length;
+  if ((cfg.mode ?? 'any') === 'sequential') {
+    state.next += 1;
+    await ctx.setState(state);
+    if (state.next < n) {
+      await openFor(ctx, [state.assignees[state.next]!]);
+      return { wait: true };
+    }
+    return decided();
+  }
+  await ctx.setState(state);
+  if (state.approved.length >= needed(cfg, n)) return decided();
+  return { wait: true };
+}
 
 /** The approval is due: remind, escalate, or decide as configured. */
 async function onDue(ctx: NodeContext, cfg: ApprovalConfig, state: ApprovalState): Promise<NodeOutcome> {
