@@ -12,6 +12,7 @@
  * --variant changes the engine in the child for a what-if, never the engine's files:
  *   no-audit-outbox  RecordService's audit and outbox inserts do nothing
  *   static-forms     the form registry and role cache never re-check the metadata version
+ *   no-workflow      the workflow dispatcher and job queue are not started (`formwork serve` starts them)
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -113,6 +114,8 @@ async function serve() {
       if (engine.roles) engine.roles.staleAfterMs = Number.MAX_SAFE_INTEGER;
     }
     await engine.users.ensureAdmin('admin', process.env.FORMWORK_ADMIN_PASSWORD);
+    // What `formwork serve` starts besides HTTP (the workflow dispatcher and job queue, when the engine has them).
+    if (!variants.has('no-workflow')) engine.workflow?.start?.();
     app = createHttpApp(engine);
     knex = engine.db.knex;
   } else {

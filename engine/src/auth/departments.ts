@@ -74,7 +74,8 @@ export class DepartmentService {
 
   async update(id: number, input: { name?: unknown; parent?: unknown; key?: unknown; kind?: unknown; head?: unknown }): Promise<Department> {
     const current = await this.get(id);
-    const row = await this.validate({ name: current.name, kind: current.kind, ...input }, id);
+    // Partial update: what the request leaves out stays as it is.
+    const row = await this.validate({ name: current.name, kind: current.kind, parent: current.parent, key: current.key, head: current.head, ...input }, id);
     await this.db.knex('fw_departments').where({ id }).update(row);
     this.cache = null;
     return this.get(id);

@@ -10,6 +10,10 @@
  * `type: [T, 'null']`. Field value schemas come from the field-type registry
  * (meta/field-types.ts), so the document agrees with validation by construction.
  *
+ * It describes exactly what server.ts mounts (test/http/openapi-routes.test.ts compares the two
+ * both ways): the API.md endpoints that are not served yet are listed in `PLANNED` and left out
+ * unless `includePlanned` names them.
+ *
  * Component names:
  * - per form `<P>Record` (a record as read), `<P>Input` (create body), `<P>Patch` (update body),
  *   `<P>List` (a page of records), where `<P>` is `formComponentName(key)`;
@@ -19,6 +23,9 @@
 import { HTTP_STATUS, type ErrorCode } from '../errors.js';
 import { fieldTypeSpec, isComputed, type JsonSchema } from '../meta/field-types.js';
 import { FIELD_TYPES, KEY_PATTERN, META_KINDS, type FieldDef, type FormDef, type Label } from '../meta/types.js';
+import { SECURITY_EVENTS } from '../auth/security-log.js';
+import type { InstanceStatus } from '../workflow/types.js';
+import type { DeliveryStatus } from '../workflow/webhook-delivery.js';
 
 export type DocLang = 'zh-CN' | 'en';
 
@@ -36,7 +43,32 @@ export interface OpenApiOptions {
    * Default: the live fields. Soft-deleted fields are dropped whatever the hook returns.
    */
   visibleFields?: (form: FormDef) => FieldDef[];
+  /**
+   * Describe these `PLANNED` path groups although the server does not serve them yet (for the
+   * tests that keep their descriptions valid, or a server that mounts them). Default: none.
+   */
+  includePlanned?: readonly PathGroup[];
 }
+
+/** Groups of API.md paths that `PLANNED` can leave out of the document. */
+export type PathGroup = 'recordsExportImport' | 'reports' | 'dashboards' | 'packs';
+
+/**
+ * Path groups of API.md that the server does not serve yet. Their descriptions stay in
+ * `buildOpenApi`, but they are left out of the document, so that a client generated from it
+ * never calls a 404. When the issue named here mounts the routes, delete the group's entry: the
+ * paths come back, and openapi-routes.test.ts checks that the document and the routes agree.
+ */
+export const PLANNED: Partial<Record<PathGroup, string>> = {
+  /** `GET /api/records/:form/export`, `POST /api/records/:form/import` — issue 5 (Reports, dashboards, Excel/CSV import and export). */
+  recordsExportImport: 'issue 5',
+  /** `POST /api/reports/:key/run` — issue 5. */
+  reports: 'issue 5',
+  /** `GET /api/dashboards/:key` — issue 5. */
+  dashboards: 'issue 5',
+  /** `GET /api/packs`, `POST /api/packs/install|upgrade`, `GET /api/packs/export` — issue 7 (Template packs). */
+  packs: 'issue 7',
+};
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export interface OpenApiDocument {
@@ -53,6 +85,12 @@ export interface OpenApiDocument {
     securitySchemes: Record<string, unknown>;
   };
 }
+
+/** Every status of a workflow instance (a new one fails to compile here until it is listed). */
+const INSTANCE_STATUS: Record<InstanceStatus, true> = { running: true, completed: true, rejected: true, cancelled: true, failed: true };
+const INSTANCE_STATUSES = Object.keys(INSTANCE_STATUS) as InstanceStatus[];
+const DELIVERY_STATUS: Record<DeliveryStatus, true> = { pending: true, succeeded: true, failed: true };
+const DELIVERY_STATUSES = Object.keys(DELIVERY_STATUS) as DeliveryStatus[];
 
 /** The error codes of API.md, in its order. */
 export const ERROR_CODES = Object.keys(HTTP_STATUS) as ErrorCode[];
@@ -154,6 +192,9 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     return zh ?? en ?? '';
   };
 
+  /** Is this path group in the document (served, or asked for with `includePlanned`)? */
+  const described = (g: PathGroup): boolean => !PLANNED[g] || (opts.includePlanned?.includes(g) ?? false);
+
   const schemas: Record<string, JsonSchema> = {};
   const addSchema = (name: string, schema: JsonSchema) => {
     if (name in schemas) throw new Error(`OpenAPI: component name ${name} used twice`);
@@ -229,6 +270,8 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       roles: arr(str({ pattern: KEY_PATTERN }), { description: t('角色键', 'Role keys') }),
       department: { type: ['integer', 'null'], description: t('部门 id', 'Department id') },
       disabled: { type: 'boolean' },
+      service: { type: 'boolean', description: t('服务账号：没有密码，不能登录，只通过 API 令牌访问', 'A service user: no password, cannot sign in, acts only through API tokens') },
+      email: { type: ['string', 'null'], description: t('流程通知邮件的收件地址', 'Where workflow notifications are mailed') },
     },
     ['id', 'username', 'displayName', 'roles'],
     { title: t('用户', 'User'), description: t('不含任何密钥', 'Never carries a secret') },
@@ -240,6 +283,8 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       displayName: str({ description: t('默认为用户名', 'Defaults to the username') }),
       roles: arr(str({ pattern: KEY_PATTERN }), { maxItems: 50, default: [] }),
       department: { type: ['integer', 'null'], description: t('部门 id', 'Department id') },
+      email: { type: ['string', 'null'], maxLength: 254, description: t('邮箱地址；null 或空串表示没有', 'An e-mail address; null or empty for none') },
+      service: { type: 'boolean', default: false, description: t('服务账号（不能带密码）：只通过 API 令牌访问', 'A service user (no password allowed): acts only through API tokens') },
     },
     ['username'],
   ));
@@ -248,7 +293,77 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     department: { type: ['integer', 'null'] },
     disabled: { type: 'boolean' },
     displayName: str(),
+    password: str({ minLength: 8, maxLength: 200, writeOnly: true, description: t('设置新密码', 'Sets a new password') }),
+    email: { type: ['string', 'null'], maxLength: 254, description: t('邮箱地址；null 或空串表示没有', 'An e-mail address; null or empty for none') },
   }));
+  const DEPT_KINDS = ['group', 'store', 'department'];
+  addSchema('Department', obj(
+    {
+      id: int({ minimum: 1 }),
+      parent: { type: ['integer', 'null'], description: t('上级部门 id', 'The parent department id') },
+      key: { type: ['string', 'null'], pattern: KEY_PATTERN },
+      name: str(),
+      kind: str({ enum: DEPT_KINDS, description: t('集团 → 门店 → 部门', 'Dealer group → store → department') }),
+      head: { type: ['integer', 'null'], description: t('负责人（用户 id）', 'The head (user id)') },
+    },
+    ['id', 'parent', 'key', 'name', 'kind', 'head'],
+    { title: t('部门', 'Department') },
+  ));
+  const departmentProps = (): Record<string, JsonSchema> => ({
+    name: str({ minLength: 1, maxLength: 200 }),
+    parent: { type: ['integer', 'null'], description: t('上级部门 id；不能移到自己下面', 'The parent department id; not one below itself') },
+    key: { type: ['string', 'null'], pattern: KEY_PATTERN },
+    kind: str({ enum: DEPT_KINDS }),
+    head: { type: ['integer', 'null'], description: t('负责人（用户 id）', 'The head (user id)') },
+  });
+  addSchema('DepartmentCreate', obj({ ...departmentProps(), kind: str({ enum: DEPT_KINDS, default: 'department' }) }, ['name']));
+  addSchema('DepartmentUpdate', obj(departmentProps()));
+  const SCOPE = str({
+    pattern: '^([a-z][a-z0-9_]{0,47}|\\*):([a-z]+|\\*)$',
+    description: t('`表单:操作`，表单或操作可为 `*`', '`form:action`; either may be `*`'),
+    examples: ['customer:read', '*:read', 'vehicle_order:create'],
+  });
+  const apiTokenProps = (): Record<string, JsonSchema> => ({
+    id: int({ minimum: 1 }),
+    name: str(),
+    user: obj({ id: int({ minimum: 1 }), username: str() }, ['id', 'username'], { description: t('令牌代表的服务账号', 'The service user the token acts as') }),
+    scopes: arr(SCOPE, { description: t('在该服务账号的角色之内进一步收窄', "Narrow what the service user's roles allow") }),
+    createdAt: str({ format: 'date-time' }),
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    status: str({ enum: ['active', 'expired', 'revoked'] }),
+  });
+  const API_TOKEN_REQUIRED = ['id', 'name', 'user', 'scopes', 'createdAt', 'expiresAt', 'revokedAt', 'status'];
+  addSchema('ApiToken', obj(apiTokenProps(), API_TOKEN_REQUIRED, { title: t('API 令牌', 'API token'), description: t('不含令牌本身', 'Without the secret') }));
+  addSchema('ApiTokenCreate', obj(
+    {
+      name: str({ minLength: 1, maxLength: 128 }),
+      user: int({ minimum: 1, description: t('服务账号的用户 id', 'The id of a service user') }),
+      scopes: arr(SCOPE, { minItems: 1, maxItems: 100 }),
+      expiresAt: { type: ['string', 'null'], format: 'date-time', description: t('将来的时间；省略则不过期', 'A future time; without it the token does not expire') },
+    },
+    ['name', 'user', 'scopes'],
+  ));
+  addSchema('ApiTokenCreated', obj(
+    { ...apiTokenProps(), token: str({ description: t('令牌本身，只在此时返回一次', 'The token itself, shown this once'), examples: ['fwk_…'] }) },
+    [...API_TOKEN_REQUIRED, 'token'],
+    { title: t('新建的 API 令牌', 'New API token') },
+  ));
+  addSchema('SecurityEntry', obj(
+    {
+      id: int({ minimum: 1 }),
+      at: str({ format: 'date-time' }),
+      event: str({ examples: [...SECURITY_EVENTS] }),
+      actorId: { type: ['integer', 'null'] },
+      actorName: { type: ['string', 'null'] },
+      target: { type: ['string', 'null'], examples: ['user:12', 'token:3', 'department:4', 'forms/customer'] },
+      detail: { type: 'object', additionalProperties: true, description: t('不含任何密钥', 'Never a secret') },
+      address: { type: ['string', 'null'], description: t('客户端地址', 'The client address') },
+      requestId: { type: ['string', 'null'], description: 'X-Request-Id' },
+    },
+    ['id', 'at', 'event', 'actorId', 'actorName', 'target', 'detail', 'address', 'requestId'],
+    { title: t('安全日志条目', 'Security log entry') },
+  ));
   addSchema('LoginRequest', obj({ username: str(), password: str({ writeOnly: true }) }, ['username', 'password']));
   addSchema('LoginResponse', obj({ token: str({ description: t('放在 Authorization: Bearer 中', 'Send as Authorization: Bearer') }), user: ref('User') }, ['token', 'user']));
   addSchema('MetaSummary', obj(
@@ -344,6 +459,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     title ? { title } : {},
   );
   addSchema('RecordPage', pageOf(ref('RecordObject')));
+  addSchema('SecurityPage', pageOf(ref('SecurityEntry'), t('安全日志（最新的在前）', 'Security log (newest first)')));
   addSchema('HistoryEntry', obj(
     {
       at: str({ format: 'date-time' }),
@@ -357,15 +473,22 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     },
     ['at', 'by', 'action', 'changes'],
   ));
-  addSchema('ImportResult', { type: 'object', description: t('导入结果', 'What the import did'), additionalProperties: true });
+  if (described('recordsExportImport')) addSchema('ImportResult', { type: 'object', description: t('导入结果', 'What the import did'), additionalProperties: true });
   addSchema('Task', obj(
     {
-      id: int({ minimum: 1 }), title: str(), workflow: str(), node: str(), form: str(), recordId: int({ minimum: 1 }),
+      id: int({ minimum: 1 }), title: str(), workflow: str(), node: str({ description: t('流程节点 id', 'The workflow node id') }),
+      form: { type: ['string', 'null'] }, recordId: { type: ['integer', 'null'], minimum: 1 },
       assignee: { type: ['integer', 'null'], description: t('处理人（用户 id）', 'Assignee (user id)') },
-      status: str({ examples: ['open', 'done'] }),
+      status: str({ examples: ['open', 'done', 'cancelled'] }),
+      kind: str({ description: t('任务种类；`cc` 为抄送', 'The kind of task; `cc` for a copy sent to the caller'), examples: ['approval', 'cc'] }),
       createdAt: str({ format: 'date-time' }),
       dueAt: { type: ['string', 'null'], format: 'date-time' },
       actions: arr(str(), { description: t('可执行的动作，如 approve、reject、return、transfer', 'Actions available: approve, reject, return, transfer, …') }),
+      editableFields: arr(str(), { description: t('处理人可以修改的记录字段（随 `fields` 提交）', 'The record fields the assignee may edit (sent in `fields`)') }),
+      instance: int({ minimum: 1, description: t('流程实例 id', 'The workflow instance id') }),
+      doneAt: { type: ['string', 'null'], format: 'date-time' },
+      action: { type: ['string', 'null'], description: t('处理时选择的动作', 'The action taken') },
+      comment: { type: ['string', 'null'] },
     },
     ['id', 'title', 'workflow', 'node', 'form', 'recordId', 'assignee', 'status', 'createdAt', 'dueAt', 'actions'],
     { title: t('待办任务', 'Task') },
@@ -374,9 +497,16 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   addSchema('TaskCompletion', obj(
     {
       action: str({ description: t('任务 `actions` 之一', "One of the task's `actions`") }),
-      comment: str(),
-      to: { type: ['integer', 'null'], description: t('转交或退回的目标', 'Target of a transfer or return') },
-      fields: { type: 'object', description: t('随任务提交的字段值', 'Field values submitted with the task'), additionalProperties: true },
+      comment: str({ maxLength: 2000 }),
+      to: {
+        anyOf: [int({ minimum: 1 }), str({ pattern: KEY_PATTERN }), { type: 'null' }],
+        description: t(
+          '`transfer`、`add_signer`：用户 id；`return`：之前某个节点的 id（省略则退回提交人，由其 `resubmit` 或 `withdraw`）',
+          '`transfer` and `add_signer`: a user id; `return`: an earlier node\'s id (without it, `return` goes to the submitter, who may `resubmit` or `withdraw`)',
+        ),
+      },
+      position: str({ enum: ['before', 'after'], description: t('`add_signer`：加在当前处理人之前或之后', '`add_signer`: before or after the current approver') }),
+      fields: { type: 'object', description: t('处理人可修改的字段值（任务的 `editableFields`）', "Values of the fields the approver may edit (the task's `editableFields`)"), additionalProperties: true },
     },
     ['action'],
   ));
@@ -385,10 +515,12 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       id: int({ minimum: 1 }),
       workflow: str(),
       revision: int({ minimum: 1 }),
-      status: str({ enum: ['running', 'completed', 'rejected', 'cancelled'] }),
+      status: str({ enum: [...INSTANCE_STATUSES], description: t('`failed`：自动化运行失败（可重试）', '`failed`: an automation run that failed (it may be retried)') }),
       current: arr(str(), { description: t('当前所在节点', 'The nodes it is at') }),
+      startedAt: str({ format: 'date-time' }),
+      endedAt: { type: ['string', 'null'], format: 'date-time' },
       history: arr(obj(
-        { at: str({ format: 'date-time' }), node: str(), actor: { type: ['integer', 'null'] }, action: str(), comment: { type: ['string', 'null'] } },
+        { at: str({ format: 'date-time' }), node: { type: ['string', 'null'] }, actor: { type: ['integer', 'null'] }, action: str(), comment: { type: ['string', 'null'] } },
         ['at', 'node', 'actor', 'action'],
       )),
     },
@@ -397,39 +529,83 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   ));
   addSchema('TaskCompletionResult', obj({ task: ref('Task'), instance: ref('WorkflowInstance') }, ['task', 'instance']));
   addSchema('RecordWorkflow', obj({ instances: arr(ref('WorkflowInstance')) }, ['instances']));
-  addSchema('ActionResult', obj({ instance: ref('WorkflowInstance') }, [], { additionalProperties: true }));
+  addSchema('ActionResult', obj({ instances: arr(ref('WorkflowInstance'), { description: t('启动的流程实例', 'The instances started') }) }, ['instances']));
   addSchema('Notification', obj(
     { id: int({ minimum: 1 }), title: str(), body: str(), at: str({ format: 'date-time' }), read: { type: 'boolean' }, link: { type: ['string', 'null'] } },
     ['id', 'title', 'body', 'at', 'read', 'link'],
   ));
-  addSchema('NotificationPage', obj({ items: arr(ref('Notification')) }, ['items']));
-  addSchema('ReportRunRequest', obj({ params: { type: 'object', additionalProperties: true } }));
-  addSchema('ReportResult', obj(
+  addSchema('NotificationPage', obj(
+    { items: arr(ref('Notification'), { maxItems: 200, description: t('最新的 200 条', 'The newest 200') }), unread: int({ minimum: 0, description: t('未读通知数', 'How many are unread') }) },
+    ['items', 'unread'],
+  ));
+  addSchema('WorkflowRun', obj(
     {
-      columns: arr(obj({ key: str(), label: ref('Label'), type: str() }, ['key', 'label', 'type'])),
-      rows: arr({ type: 'object', description: t('列键 → 值', 'Column key → value'), additionalProperties: true }),
+      id: int({ minimum: 1, description: t('流程实例 id', 'The workflow instance id') }),
+      workflow: str(), revision: int({ minimum: 1 }),
+      form: { type: ['string', 'null'] }, recordId: { type: ['integer', 'null'] },
+      status: str({ enum: [...INSTANCE_STATUSES] }),
+      startedAt: str({ format: 'date-time' }),
+      endedAt: { type: ['string', 'null'], format: 'date-time' },
+      error: { type: ['string', 'null'], description: t('失败原因', 'Why it failed') },
     },
-    ['columns', 'rows'],
+    ['id', 'workflow', 'revision', 'form', 'recordId', 'status', 'startedAt', 'endedAt', 'error'],
+    { title: t('自动化运行', 'Automation run') },
   ));
-  addSchema('Dashboard', obj({ key: str(), label: ref('Label'), layout: {}, widgets: arr({ type: 'object' }) }, ['key'], { additionalProperties: true }));
-  addSchema('PackManifest', obj(
-    { name: str(), version: str(), engine: str(), label: ref('Label'), description: ref('Label'), modules: arr(str()) },
-    ['name', 'version'],
-  ));
-  addSchema('PackBundle', obj(
+  addSchema('WorkflowRunPage', obj({ items: arr(ref('WorkflowRun'), { maxItems: 100, description: t('最新的在前', 'Newest first') }) }, ['items']));
+  addSchema('HookResult', obj({ instance: ref('WorkflowInstance') }, ['instance']));
+  addSchema('WebhookDelivery', obj(
     {
-      manifest: ref('PackManifest'),
-      documents: arr(obj({ kind: str({ enum: [...META_KINDS] }), key: str({ pattern: KEY_PATTERN }), doc: ref('MetaDocument') }, ['kind', 'key', 'doc'])),
+      id: str({ format: 'uuid' }),
+      workflow: str(),
+      instanceId: { type: ['integer', 'null'] },
+      nodeId: str(),
+      url: str({ description: t('不含凭据的地址', 'The URL without credentials') }),
+      method: str({ examples: ['POST'] }),
+      status: str({ enum: [...DELIVERY_STATUSES] }),
+      attempts: int({ minimum: 0 }),
+      lastStatusCode: { type: ['integer', 'null'] },
+      lastError: { type: ['string', 'null'] },
+      bodySize: int({ minimum: 0, description: t('请求体字节数（不返回请求体本身）', 'The body size in bytes (never the body)') }),
+      createdAt: str({ format: 'date-time' }),
+      updatedAt: str({ format: 'date-time' }),
     },
-    ['manifest', 'documents'],
-    { title: t('模板包', 'Pack bundle') },
+    ['id', 'workflow', 'instanceId', 'nodeId', 'url', 'method', 'status', 'attempts', 'lastStatusCode', 'lastError', 'bodySize', 'createdAt', 'updatedAt'],
+    { title: t('Webhook 投递', 'Webhook delivery') },
   ));
-  addSchema('PackSummary', obj({ name: str(), version: str(), installedAt: str({ format: 'date-time' }) }, ['name', 'version', 'installedAt']));
-  addSchema('PackInstallResult', obj({ installed: arr({}), conflicts: arr({}) }, ['installed', 'conflicts']));
-  addSchema('PackUpgradeResult', obj(
-    { merged: arr({}), conflicts: arr(obj({ document: str(), path: str(), ours: {}, theirs: {} }, ['document', 'path'])) },
-    ['merged', 'conflicts'],
-  ));
+  addSchema('WebhookDeliveryPage', obj({ items: arr(ref('WebhookDelivery'), { description: t('最新的在前', 'Newest first') }) }, ['items']));
+  if (described('reports')) {
+    addSchema('ReportRunRequest', obj({ params: { type: 'object', additionalProperties: true } }));
+    addSchema('ReportResult', obj(
+      {
+        columns: arr(obj({ key: str(), label: ref('Label'), type: str() }, ['key', 'label', 'type'])),
+        rows: arr({ type: 'object', description: t('列键 → 值', 'Column key → value'), additionalProperties: true }),
+      },
+      ['columns', 'rows'],
+    ));
+  }
+  if (described('dashboards')) {
+    addSchema('Dashboard', obj({ key: str(), label: ref('Label'), layout: {}, widgets: arr({ type: 'object' }) }, ['key'], { additionalProperties: true }));
+  }
+  if (described('packs')) {
+    addSchema('PackManifest', obj(
+      { name: str(), version: str(), engine: str(), label: ref('Label'), description: ref('Label'), modules: arr(str()) },
+      ['name', 'version'],
+    ));
+    addSchema('PackBundle', obj(
+      {
+        manifest: ref('PackManifest'),
+        documents: arr(obj({ kind: str({ enum: [...META_KINDS] }), key: str({ pattern: KEY_PATTERN }), doc: ref('MetaDocument') }, ['kind', 'key', 'doc'])),
+      },
+      ['manifest', 'documents'],
+      { title: t('模板包', 'Pack bundle') },
+    ));
+    addSchema('PackSummary', obj({ name: str(), version: str(), installedAt: str({ format: 'date-time' }) }, ['name', 'version', 'installedAt']));
+    addSchema('PackInstallResult', obj({ installed: arr({}), conflicts: arr({}) }, ['installed', 'conflicts']));
+    addSchema('PackUpgradeResult', obj(
+      { merged: arr({}), conflicts: arr(obj({ document: str(), path: str(), ours: {}, theirs: {} }, ['document', 'path'])) },
+      ['merged', 'conflicts'],
+    ));
+  }
 
   // ----- parameters ---------------------------------------------------------------------------
   const parameters: Record<string, unknown> = {
@@ -456,9 +632,32 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     PageSize: { name: 'pageSize', in: 'query', required: false, schema: int({ minimum: 1, maximum: 500 }) },
     Q: { name: 'q', in: 'query', required: false, description: t('搜索表单的文本字段', "Searches the form's text fields"), schema: str() },
     ExportFormat: { name: 'format', in: 'query', required: false, schema: str({ enum: ['csv', 'xlsx'], default: 'csv' }) },
-    TaskStatus: { name: 'status', in: 'query', required: false, schema: str({ enum: ['open', 'done'] }) },
-    Modules: { name: 'modules', in: 'query', required: false, description: t('逗号分隔的模块', 'Comma-separated modules'), schema: str() },
+    TaskStatus: {
+      name: 'status', in: 'query', required: false,
+      description: t('`open` 待办、`done` 已办、`cc` 抄送我的', '`open`, `done`, or `cc`: copies sent to the caller'),
+      schema: str({ enum: ['open', 'done', 'cc'], default: 'open' }),
+    },
+    ...(described('packs') ? { Modules: { name: 'modules', in: 'query', required: false, description: t('逗号分隔的模块', 'Comma-separated modules'), schema: str() } } : {}),
+    DepartmentId: { name: 'id', in: 'path', required: true, description: t('部门 id', 'Department id'), schema: int({ minimum: 1 }) },
+    TokenId: { name: 'id', in: 'path', required: true, description: t('API 令牌 id', 'API token id'), schema: int({ minimum: 1 }) },
+    InstanceId: { name: 'id', in: 'path', required: true, description: t('流程实例 id', 'Workflow instance id'), schema: int({ minimum: 1 }) },
+    NotificationId: { name: 'id', in: 'path', required: true, schema: int({ minimum: 1 }) },
+    RunId: { name: 'id', in: 'path', required: true, description: t('失败的运行（流程实例 id）', 'A failed run (workflow instance id)'), schema: int({ minimum: 1 }) },
+    DeliveryId: { name: 'id', in: 'path', required: true, schema: str({ format: 'uuid' }) },
+    WorkflowKey: { name: 'workflow', in: 'path', required: true, description: t('触发器为 `webhook` 的已发布流程', 'A published workflow whose trigger is `webhook`'), schema: str({ pattern: KEY_PATTERN }) },
+    WorkflowFilter: { name: 'workflow', in: 'query', required: false, description: t('流程键', 'Workflow key'), schema: str({ maxLength: 48 }) },
+    IdempotencyKey: {
+      name: 'Idempotency-Key', in: 'header', required: false,
+      description: t(
+        '1–128 个可打印 ASCII 字符。同一调用者用同一个键再次调用时返回它启动的实例（200）；请求体不同则返回 conflict',
+        '1–128 printable ASCII characters. The same caller with the same key again gets the instance it started (200); a different body is `conflict`',
+      ),
+      schema: str({ pattern: '^[\\x21-\\x7e]{1,128}$' }),
+    },
   };
+  if (!described('reports')) delete parameters.ReportKey;
+  if (!described('dashboards')) delete parameters.DashboardKey;
+  if (!described('recordsExportImport')) delete parameters.ExportFormat;
 
   // ----- responses ----------------------------------------------------------------------------
   const responses: Record<string, unknown> = {};
@@ -500,9 +699,10 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     post: op({ tag: 'auth', id: 'logout', summary: ['退出登录（令牌失效）', 'Log out (revokes the token)'], responses: { 204: ok(t('已退出', 'Logged out')) } }),
   });
   path('/api/users', {
-    get: op({ tag: 'users', id: 'listUsers', summary: ['用户列表', 'List users'], responses: { 200: ok(t('用户', 'Users'), arr(ref('User'))) } }),
+    get: op({ tag: 'users', id: 'listUsers', summary: ['用户列表（仅管理员）', 'List users (administrators only)'], responses: { 200: ok(t('用户', 'Users'), arr(ref('User'))) } }),
     post: op({
       tag: 'users', id: 'createUser', summary: ['新建用户（仅管理员）', 'Create a user (administrators only)'],
+      description: t('`service: true` 建服务账号：没有密码，不能登录，由 API 令牌代表它', '`service: true` makes a service user: no password, cannot sign in; API tokens act as it'),
       body: { content: json(ref('UserCreate')) },
       responses: { 201: ok(t('新用户', 'The user'), ref('User')) },
       errors: ['BadRequest', 'Conflict', 'Validation'],
@@ -511,10 +711,65 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   path('/api/users/{id}', {
     parameters: [paramRef('UserId')],
     patch: op({
-      tag: 'users', id: 'updateUser', summary: ['修改用户（角色、部门、停用）', 'Update a user (roles, department, disabled)'],
+      tag: 'users', id: 'updateUser', summary: ['修改用户（角色、部门、停用、密码、邮箱；仅管理员）', 'Update a user (roles, department, disabled, password, email; administrators only)'],
       body: { content: json(ref('UserUpdate')) },
       responses: { 200: ok(t('用户', 'The user'), ref('User')) },
       errors: ['BadRequest', 'NotFound', 'Validation'],
+    }),
+  });
+  path('/api/departments', {
+    get: op({ tag: 'departments', id: 'listDepartments', summary: ['部门树（所有登录用户）', 'The department tree (everyone signed in)'], responses: { 200: ok(t('部门', 'Departments'), arr(ref('Department'))) } }),
+    post: op({
+      tag: 'departments', id: 'createDepartment', summary: ['新建部门（仅管理员）', 'Create a department (administrators only)'],
+      body: { content: json(ref('DepartmentCreate')) },
+      responses: { 201: ok(t('新部门', 'The department'), ref('Department')) },
+      errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/departments/{id}', {
+    parameters: [paramRef('DepartmentId')],
+    patch: op({
+      tag: 'departments', id: 'updateDepartment', summary: ['修改部门（仅管理员）', 'Update a department (administrators only)'],
+      body: { content: json(ref('DepartmentUpdate')) },
+      responses: { 200: ok(t('部门', 'The department'), ref('Department')) },
+      errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+    }),
+    delete: op({
+      tag: 'departments', id: 'deleteDepartment', summary: ['删除部门（仅管理员）', 'Delete a department (administrators only)'],
+      description: t('还有子部门或成员时返回 conflict', '`conflict` while it has sub-departments or members'),
+      responses: { 204: ok(t('已删除', 'Deleted')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict'],
+    }),
+  });
+  path('/api/tokens', {
+    get: op({ tag: 'admin', id: 'listApiTokens', summary: ['API 令牌（仅管理员）', 'API tokens (administrators only)'], description: t('最新的在前，不含令牌本身', 'Newest first, without the secrets'), responses: { 200: ok(t('API 令牌', 'API tokens'), arr(ref('ApiToken'))) } }),
+    post: op({
+      tag: 'admin', id: 'createApiToken', summary: ['为服务账号新建 API 令牌（仅管理员）', 'Create an API token for a service user (administrators only)'],
+      description: t('令牌只在此响应中出现一次；它的 scopes 收窄服务账号的角色', "The token appears in this response only; its scopes narrow the service user's roles"),
+      body: { content: json(ref('ApiTokenCreate')) },
+      responses: { 201: ok(t('新令牌', 'The token'), ref('ApiTokenCreated')) },
+      errors: ['BadRequest', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/tokens/{id}', {
+    parameters: [paramRef('TokenId')],
+    delete: op({
+      tag: 'admin', id: 'revokeApiToken', summary: ['吊销 API 令牌（仅管理员）', 'Revoke an API token (administrators only)'],
+      responses: { 204: ok(t('已吊销（或早已吊销）', 'Revoked (or already was)')) },
+      errors: ['BadRequest', 'NotFound'],
+    }),
+  });
+  path('/api/audit/security', {
+    get: op({
+      tag: 'admin', id: 'listSecurityLog', summary: ['安全日志（仅管理员）', 'The security log (administrators only)'],
+      description: t('只追加的日志：登录、登录失败、令牌、用户、部门和角色的变更、发布、模板包安装', 'The append-only log of logins, failed logins, tokens, user, department and role changes, publishes and pack installs'),
+      parameters: [
+        { name: 'event', in: 'query', required: false, description: t('只看这种事件', 'Only this event'), schema: str({ pattern: '^[a-z_]*$', maxLength: 48, examples: [...SECURITY_EVENTS] }) },
+        paramRef('Page'),
+        { name: 'pageSize', in: 'query', required: false, schema: int({ minimum: 1, maximum: 500, default: 50 }) },
+      ],
+      responses: { 200: ok(t('一页日志', 'A page of entries'), ref('SecurityPage')) },
+      errors: ['BadRequest'],
     }),
   });
 
@@ -539,12 +794,16 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       errors: ['BadRequest', 'PayloadTooLarge', 'Validation'],
     }),
   });
-  path('/api/meta/forms/{key}/plan', {
-    parameters: [paramRef('MetaKey')],
+  // Served as /api/meta/:kind/:key/plan; only forms have a plan (another kind is bad_request).
+  path('/api/meta/{kind}/{key}/plan', {
+    parameters: [
+      { name: 'kind', in: 'path', required: true, description: t('只有表单有发布计划', 'Only forms have a plan'), schema: str({ enum: ['forms'] }) },
+      paramRef('MetaKey'),
+    ],
     post: op({
       tag: 'meta', id: 'planForm', summary: ['预览草稿的发布计划', "Preview the draft's publish plan"],
       responses: { 200: ok(t('计划步骤', 'The plan'), ref('Plan')) },
-      errors: ['NotFound', 'Validation'],
+      errors: ['BadRequest', 'NotFound', 'Validation'],
     }),
   });
   path('/api/meta/{kind}/{key}/publish', {
@@ -689,24 +948,26 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
         errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
       }),
     });
-    path(`${base}/export`, {
-      ...(pathParams.length ? { parameters: pathParams } : {}),
-      get: op({
-        tag, id: `export${idPart}Records`, summary: ['导出记录（CSV 或 XLSX）', 'Export records (CSV or XLSX)'],
-        parameters: [paramRef('ExportFormat'), paramRef('Filter')],
-        responses: { 200: { description: t('导出的文件', 'The file'), content: fileContent } },
-        errors: ['BadRequest', 'NotFound'],
-      }),
-    });
-    path(`${base}/import`, {
-      ...(pathParams.length ? { parameters: pathParams } : {}),
-      post: op({
-        tag, id: `import${idPart}Records`, summary: ['导入记录（CSV 或 XLSX）', 'Import records (CSV or XLSX)'],
-        body: { content: fileContent },
-        responses: { 200: ok(t('导入结果', 'What was imported'), ref('ImportResult')) },
-        errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
-      }),
-    });
+    if (described('recordsExportImport')) {
+      path(`${base}/export`, {
+        ...(pathParams.length ? { parameters: pathParams } : {}),
+        get: op({
+          tag, id: `export${idPart}Records`, summary: ['导出记录（CSV 或 XLSX）', 'Export records (CSV or XLSX)'],
+          parameters: [paramRef('ExportFormat'), paramRef('Filter')],
+          responses: { 200: { description: t('导出的文件', 'The file'), content: fileContent } },
+          errors: ['BadRequest', 'NotFound'],
+        }),
+      });
+      path(`${base}/import`, {
+        ...(pathParams.length ? { parameters: pathParams } : {}),
+        post: op({
+          tag, id: `import${idPart}Records`, summary: ['导入记录（CSV 或 XLSX）', 'Import records (CSV or XLSX)'],
+          body: { content: fileContent },
+          responses: { 200: ok(t('导入结果', 'What was imported'), ref('ImportResult')) },
+          errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+        }),
+      });
+    }
     path(`${base}/{id}`, {
       parameters: idParams,
       get: op({ tag, id: `get${idPart}Record`, summary: ['读取记录', 'Get a record'], responses: { 200: ok(t('记录', 'The record'), s.record) }, errors: ['NotFound'] }),
@@ -736,9 +997,10 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       parameters: [...idParams, paramRef('ActionKey')],
       post: op({
         tag, id: `run${idPart}RecordAction`, summary: ['启动手动流程', 'Start a manual workflow'],
-        body: { content: json({ type: 'object', additionalProperties: true }), required: false },
-        responses: { 200: ok(t('已启动', 'Started'), ref('ActionResult')) },
-        errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+        description: t('记录当前状态不满足按钮的条件时返回 conflict', "`conflict` when the button's condition does not hold on the record"),
+        body: { content: json({ type: 'object', description: t('流程的输入', "The workflow's input"), additionalProperties: true }), required: false },
+        responses: { 201: ok(t('启动的流程实例', 'The instances started'), ref('ActionResult')) },
+        errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
       }),
     });
   };
@@ -773,58 +1035,150 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     }, P, [], what);
   }
 
-  // ----- workflow, reports, packs, docs -------------------------------------------------------
+  // ----- workflow and automation -------------------------------------------------------------
   path('/api/tasks', {
-    get: op({ tag: 'workflow', id: 'listTasks', summary: ['我的待办/已办', "The caller's tasks"], parameters: [paramRef('TaskStatus')], responses: { 200: ok(t('任务', 'Tasks'), ref('TaskPage')) }, errors: ['BadRequest'] }),
+    get: op({ tag: 'workflow', id: 'listTasks', summary: ['我的待办、已办或抄送', "The caller's tasks (open, done, or copies sent to them)"], parameters: [paramRef('TaskStatus')], responses: { 200: ok(t('任务', 'Tasks'), ref('TaskPage')) }, errors: ['BadRequest'] }),
   });
   path('/api/tasks/{id}/complete', {
     parameters: [paramRef('TaskId')],
     post: op({
       tag: 'workflow', id: 'completeTask', summary: ['处理任务', 'Complete a task'],
-      description: t('任务已不在待办时返回 conflict', '`conflict` when the task is no longer open'),
+      description: t(
+        '任务已不在待办时返回 conflict；修改任务 `editableFields` 以外的字段返回 forbidden',
+        '`conflict` when the task is no longer open; `forbidden` for a field outside the task\'s `editableFields`',
+      ),
       body: { content: json(ref('TaskCompletion')) },
       responses: { 200: ok(t('任务与流程实例', 'The task and the instance'), ref('TaskCompletionResult')) },
-      errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
-    }),
-  });
-  path('/api/notifications', {
-    get: op({ tag: 'workflow', id: 'listNotifications', summary: ['站内通知', "The caller's in-app notifications"], responses: { 200: ok(t('通知', 'Notifications'), ref('NotificationPage')) } }),
-  });
-  path('/api/reports/{key}/run', {
-    parameters: [paramRef('ReportKey')],
-    post: op({
-      tag: 'reports', id: 'runReport', summary: ['运行报表', 'Run a report'],
-      body: { content: json(ref('ReportRunRequest')), required: false },
-      responses: { 200: ok(t('列与行', 'Columns and rows'), ref('ReportResult')) },
-      errors: ['BadRequest', 'NotFound', 'Validation'],
-    }),
-  });
-  path('/api/dashboards/{key}', {
-    parameters: [paramRef('DashboardKey')],
-    get: op({ tag: 'reports', id: 'getDashboard', summary: ['仪表板的布局与组件', "A dashboard's layout and widgets"], responses: { 200: ok(t('仪表板', 'The dashboard'), ref('Dashboard')) }, errors: ['NotFound'] }),
-  });
-  path('/api/packs', {
-    get: op({ tag: 'packs', id: 'listPacks', summary: ['已安装的模板包', 'Installed packs'], responses: { 200: ok(t('模板包', 'Packs'), arr(ref('PackSummary'))) } }),
-  });
-  path('/api/packs/install', {
-    post: op({
-      tag: 'packs', id: 'installPack', summary: ['安装模板包', 'Install a pack'],
-      body: { content: json(ref('PackBundle')) },
-      responses: { 200: ok(t('安装结果', 'What was installed'), ref('PackInstallResult')) },
-      errors: ['BadRequest', 'Conflict', 'PayloadTooLarge', 'Validation'],
-    }),
-  });
-  path('/api/packs/upgrade', {
-    post: op({
-      tag: 'packs', id: 'upgradePack', summary: ['升级模板包（保留本地修改）', 'Upgrade a pack (keeps local changes)'],
-      body: { content: json(ref('PackBundle')) },
-      responses: { 200: ok(t('合并结果与冲突', 'What merged and what conflicts'), ref('PackUpgradeResult')) },
       errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
     }),
   });
-  path('/api/packs/export', {
-    get: op({ tag: 'packs', id: 'exportPack', summary: ['导出模板包', 'Export a pack'], parameters: [paramRef('Modules')], responses: { 200: ok(t('模板包', 'The bundle'), ref('PackBundle')) }, errors: ['BadRequest'] }),
+  path('/api/workflow-instances/{id}/withdraw', {
+    parameters: [paramRef('InstanceId')],
+    post: op({
+      tag: 'workflow', id: 'withdrawInstance', summary: ['撤回（提交人，尚无人处理时）', 'Withdraw (the submitter, while nobody has acted)'],
+      description: t(
+        '提交人撤回尚无人处理的申请；管理员可以取消任何运行中的实例。已有人处理或流程已结束时返回 conflict',
+        'The submitter takes back a request nobody has acted on; administrators may cancel any running instance. `conflict` once someone has acted or the workflow has ended',
+      ),
+      responses: { 200: ok(t('已取消的流程实例', 'The cancelled instance'), ref('WorkflowInstance')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict'],
+    }),
   });
+  path('/api/notifications', {
+    get: op({
+      tag: 'workflow', id: 'listNotifications', summary: ['站内通知', "The caller's in-app notifications"],
+      parameters: [{ name: 'unread', in: 'query', required: false, description: t('`1`：只看未读', '`1`: unread ones only'), schema: str({ enum: ['1', 'true'] }) }],
+      responses: { 200: ok(t('通知（最新的在前）与未读数', 'Notifications (newest first) and the unread count'), ref('NotificationPage')) },
+    }),
+  });
+  path('/api/notifications/{id}/read', {
+    parameters: [paramRef('NotificationId')],
+    post: op({ tag: 'workflow', id: 'markNotificationRead', summary: ['标为已读', 'Mark as read'], responses: { 204: ok(t('已读', 'Read')) }, errors: ['BadRequest', 'NotFound'] }),
+  });
+  path('/api/notifications/read-all', {
+    post: op({ tag: 'workflow', id: 'markAllNotificationsRead', summary: ['全部标为已读', 'Mark all as read'], responses: { 204: ok(t('已读', 'Read')) } }),
+  });
+  path('/api/workflow-runs', {
+    get: op({
+      tag: 'automation', id: 'listWorkflowRuns', summary: ['自动化运行记录（仅管理员）', 'Automation run history (administrators only)'],
+      parameters: [paramRef('WorkflowFilter'), { name: 'status', in: 'query', required: false, schema: str({ enum: [...INSTANCE_STATUSES] }) }],
+      responses: { 200: ok(t('运行记录', 'Runs'), ref('WorkflowRunPage')) },
+      errors: ['BadRequest'],
+    }),
+  });
+  path('/api/workflow-runs/{id}/retry', {
+    parameters: [paramRef('RunId')],
+    post: op({
+      tag: 'automation', id: 'retryWorkflowRun', summary: ['重试失败的运行（仅管理员）', 'Retry a failed run (administrators only)'],
+      description: t('以流程当前发布的版本重新启动；失败的运行保留在记录中。不是失败的运行返回 conflict', "Starts it again on the workflow's current revision; the failed run stays in the history. `conflict` for a run that did not fail"),
+      responses: { 201: ok(t('新的流程实例', 'The new instance'), ref('WorkflowInstance')) },
+      errors: ['BadRequest', 'NotFound', 'Conflict'],
+    }),
+  });
+  path('/api/hooks/{workflow}', {
+    parameters: [paramRef('WorkflowKey')],
+    post: op({
+      tag: 'automation', id: 'callWebhook', summary: ['入站 Webhook：启动流程', 'Inbound webhook: start a workflow'],
+      description: t(
+        '管理员的会话，或持有触发器 `config.roles` 之一的用户（会话或 API 令牌）可以调用。请求体按触发器的 Schema 校验（422 的 `fields` 为 JSON 指针）；触发器有表单时须带 `recordId`。',
+        "An administrator's session, or a user (session or API token) holding one of the trigger's `config.roles`, may call it. The body is checked against the trigger's schema (422 with JSON Pointers in `fields`); a trigger with a form needs `recordId` in the body.",
+      ),
+      parameters: [paramRef('IdempotencyKey')],
+      body: { content: json({ description: t('任意 JSON（空则为 {}）', 'Any JSON (empty: {})') }), required: false },
+      responses: {
+        201: ok(t('已启动的流程实例', 'The instance started'), ref('HookResult')),
+        200: ok(t('同一个 Idempotency-Key 已启动的实例', 'The instance this Idempotency-Key started before'), ref('HookResult')),
+      },
+      errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/webhook-deliveries', {
+    get: op({
+      tag: 'automation', id: 'listWebhookDeliveries', summary: ['出站 Webhook 投递记录（仅管理员）', 'Outgoing webhook deliveries (administrators only)'],
+      parameters: [
+        paramRef('WorkflowFilter'),
+        { name: 'status', in: 'query', required: false, schema: str({ enum: [...DELIVERY_STATUSES] }) },
+        { name: 'instance', in: 'query', required: false, description: t('流程实例 id', 'Workflow instance id'), schema: int({ minimum: 1 }) },
+        { name: 'limit', in: 'query', required: false, schema: int({ minimum: 1, maximum: 500 }) },
+      ],
+      responses: { 200: ok(t('投递记录（最新的在前）', 'Deliveries (newest first)'), ref('WebhookDeliveryPage')) },
+      errors: ['BadRequest'],
+    }),
+  });
+  path('/api/webhook-deliveries/{id}', {
+    parameters: [paramRef('DeliveryId')],
+    get: op({
+      tag: 'automation', id: 'getWebhookDelivery', summary: ['一次 Webhook 投递（仅管理员）', 'One webhook delivery (administrators only)'],
+      description: t('不含请求体、请求头和签名密钥', 'Never the body, the headers or the signing secret'),
+      responses: { 200: ok(t('投递记录', 'The delivery'), ref('WebhookDelivery')) },
+      errors: ['NotFound'],
+    }),
+  });
+
+  // ----- reports, dashboards, packs (PLANNED until their issues mount them) --------------------
+  if (described('reports')) {
+    path('/api/reports/{key}/run', {
+      parameters: [paramRef('ReportKey')],
+      post: op({
+        tag: 'reports', id: 'runReport', summary: ['运行报表', 'Run a report'],
+        body: { content: json(ref('ReportRunRequest')), required: false },
+        responses: { 200: ok(t('列与行', 'Columns and rows'), ref('ReportResult')) },
+        errors: ['BadRequest', 'NotFound', 'Validation'],
+      }),
+    });
+  }
+  if (described('dashboards')) {
+    path('/api/dashboards/{key}', {
+      parameters: [paramRef('DashboardKey')],
+      get: op({ tag: 'reports', id: 'getDashboard', summary: ['仪表板的布局与组件', "A dashboard's layout and widgets"], responses: { 200: ok(t('仪表板', 'The dashboard'), ref('Dashboard')) }, errors: ['NotFound'] }),
+    });
+  }
+  if (described('packs')) {
+    path('/api/packs', {
+      get: op({ tag: 'packs', id: 'listPacks', summary: ['已安装的模板包', 'Installed packs'], responses: { 200: ok(t('模板包', 'Packs'), arr(ref('PackSummary'))) } }),
+    });
+    path('/api/packs/install', {
+      post: op({
+        tag: 'packs', id: 'installPack', summary: ['安装模板包', 'Install a pack'],
+        body: { content: json(ref('PackBundle')) },
+        responses: { 200: ok(t('安装结果', 'What was installed'), ref('PackInstallResult')) },
+        errors: ['BadRequest', 'Conflict', 'PayloadTooLarge', 'Validation'],
+      }),
+    });
+    path('/api/packs/upgrade', {
+      post: op({
+        tag: 'packs', id: 'upgradePack', summary: ['升级模板包（保留本地修改）', 'Upgrade a pack (keeps local changes)'],
+        body: { content: json(ref('PackBundle')) },
+        responses: { 200: ok(t('合并结果与冲突', 'What merged and what conflicts'), ref('PackUpgradeResult')) },
+        errors: ['BadRequest', 'NotFound', 'Conflict', 'PayloadTooLarge', 'Validation'],
+      }),
+    });
+    path('/api/packs/export', {
+      get: op({ tag: 'packs', id: 'exportPack', summary: ['导出模板包', 'Export a pack'], parameters: [paramRef('Modules')], responses: { 200: ok(t('模板包', 'The bundle'), ref('PackBundle')) }, errors: ['BadRequest'] }),
+    });
+  }
+
+  // ----- the document itself and its page -------------------------------------------------------
   path('/api/openapi.json', {
     get: op({
       tag: 'system', id: 'getOpenApi', summary: ['本文档（OpenAPI 3.1）', 'This document (OpenAPI 3.1)'], auth: 'optional',
@@ -839,6 +1193,13 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   });
 
   // ----- the document -------------------------------------------------------------------------
+  const usedTags = new Set<string>();
+  for (const item of Object.values(paths)) {
+    for (const o of Object.values(item)) {
+      const tags = (o as { tags?: unknown }).tags;
+      if (Array.isArray(tags)) for (const tag of tags) usedTags.add(String(tag));
+    }
+  }
   const doc: OpenApiDocument = {
     openapi: '3.1.0',
     info: {
@@ -851,17 +1212,21 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     },
     ...(opts.serverUrl ? { servers: [{ url: opts.serverUrl }] } : {}),
     security: [{ [BEARER_SCHEME]: [] }],
+    // Only the tags some operation uses (a PLANNED group's tag goes with its paths).
     tags: [
       { name: 'system', description: t('健康检查与文档', 'Health and documentation') },
       { name: 'auth', description: t('会话', 'Session') },
       { name: 'users', description: t('用户', 'Users') },
+      { name: 'departments', description: t('部门树', 'The department tree') },
+      { name: 'admin', description: t('管理：API 令牌、安全日志', 'Administration: API tokens, the security log') },
       { name: 'meta', description: t('元数据：表单、流程、报表、仪表板、角色', 'Metadata: forms, workflows, reports, dashboards, roles') },
       { name: 'records', description: t('记录（任意表单）', 'Records (any form)') },
       ...formTags,
-      { name: 'workflow', description: t('流程：待办、通知', 'Workflows: tasks, notifications') },
+      { name: 'workflow', description: t('流程：待办、撤回、通知', 'Workflows: tasks, withdrawing, notifications') },
+      { name: 'automation', description: t('自动化：运行记录与重试、入站 Webhook、出站投递记录', 'Automation: run history and retry, inbound webhooks, outgoing deliveries') },
       { name: 'reports', description: t('报表与仪表板', 'Reports and dashboards') },
       { name: 'packs', description: t('模板包', 'Template packs') },
-    ],
+    ].filter((tag) => usedTags.has(tag.name)),
     paths,
     components: {
       schemas,

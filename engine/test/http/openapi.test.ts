@@ -6,7 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsRouter } from '../../src/http/docs.js';
-import { buildOpenApi, formComponentName, type OpenApiDocument } from '../../src/http/openapi.js';
+import { PLANNED, buildOpenApi, formComponentName, type OpenApiDocument, type PathGroup } from '../../src/http/openapi.js';
 import { FIELD_TYPES, type FieldDef, type FormDef } from '../../src/meta/types.js';
 
 // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
@@ -111,8 +111,12 @@ function collectRefs(node: unknown, out: string[] = []): string[] {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
+const ALL_PLANNED = Object.keys(PLANNED) as PathGroup[];
+
 describe('buildOpenApi', () => {
   const doc = buildOpenApi(FORMS, { version: '1.2.3', serverUrl: 'http://localhost:3000' });
+  /** The same, with the PLANNED groups described too (what API.md will have once they are served). */
+  const full = buildOpenApi(FORMS, { version: '1.2.3', includePlanned: ALL_PLANNED });
 
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();
@@ -132,6 +136,20 @@ describe('buildOpenApi', () => {
       const res = await validator.validate(d as unknown as Record<string, unknown>);
       expect(res.errors).toBeUndefined();
       expect(res.valid).toBe(true);
+    }
+  });
+
+  it('stays valid with the PLANNED groups described (their descriptions are kept working)', async () => {
+    for (const d of [full, buildOpenApi([], { version: '0', includePlanned: ALL_PLANNED })]) {
+      const res = await new Validator().validate(d as unknown as Record<string, unknown>);
+      expect(res.errors).toBeUndefined();
+      expect(res.valid).toBe(true);
+    }
+    for (const g of ALL_PLANNED) {
+      // each group on its own is valid too, and adds paths
+      const one = buildOpenApi([customer], { version: '0', includePlanned: [g] });
+      expect((await new Validator().validate(one as unknown as Record<string, unknown>)).valid, g).toBe(true);
+      expect(Object.keys(one.paths).length, g).toBeGreaterThan(Object.keys(buildOpenApi([customer], { version: '0' }).paths).length);
     }
   });
 
@@ -172,12 +190,13 @@ describe('buildOpenApi', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('covers the whole API of API.md', () => {
+  it('covers the whole API of API.md (with the PLANNED groups)', () => {
+    const doc = full;
     const expected: [string, string][] = [
       ['get', '/api/health'], ['post', '/api/auth/login'], ['get', '/api/auth/me'], ['post', '/api/auth/logout'],
       ['get', '/api/users'], ['post', '/api/users'], ['patch', '/api/users/{id}'],
       ['get', '/api/meta/{kind}'], ['get', '/api/meta/{kind}/{key}'], ['put', '/api/meta/{kind}/{key}'],
-      ['post', '/api/meta/forms/{key}/plan'], ['post', '/api/meta/{kind}/{key}/publish'], ['get', '/api/meta/{kind}/{key}/revisions'],
+      ['post', '/api/meta/{kind}/{key}/plan'], ['post', '/api/meta/{kind}/{key}/publish'], ['get', '/api/meta/{kind}/{key}/revisions'],
       ['get', '/api/records/{form}'], ['post', '/api/records/{form}'], ['get', '/api/records/{form}/{id}'],
       ['patch', '/api/records/{form}/{id}'], ['delete', '/api/records/{form}/{id}'], ['get', '/api/records/{form}/{id}/history'],
       ['get', '/api/records/{form}/export'], ['post', '/api/records/{form}/import'],
@@ -188,6 +207,12 @@ describe('buildOpenApi', () => {
       ['get', '/api/openapi.json'],
       // extensions served by meta-router.ts
       ['get', '/api/meta/{kind}/{key}/revisions/{revision}'], ['get', '/api/meta/{kind}/{key}/diff'], ['post', '/api/meta/{kind}/{key}/rollback'],
+      // docs/api-extensions.md
+      ['get', '/api/departments'], ['post', '/api/departments'], ['patch', '/api/departments/{id}'], ['delete', '/api/departments/{id}'],
+      ['get', '/api/tokens'], ['post', '/api/tokens'], ['delete', '/api/tokens/{id}'], ['get', '/api/audit/security'],
+      ['post', '/api/workflow-instances/{id}/withdraw'], ['post', '/api/notifications/{id}/read'], ['post', '/api/notifications/read-all'],
+      ['get', '/api/workflow-runs'], ['post', '/api/workflow-runs/{id}/retry'], ['post', '/api/hooks/{workflow}'],
+      ['get', '/api/webhook-deliveries'], ['get', '/api/webhook-deliveries/{id}'],
     ];
     for (const form of ['customer', 'everything', 'empty_form', 'after_sales__visit_2']) {
       const b = `/api/records/${form}`;
@@ -208,6 +233,106 @@ describe('buildOpenApi', () => {
     expect(schemaOf(doc, 'CustomerList').properties.items.items).toEqual({ $ref: '#/components/schemas/CustomerRecord' });
     const pageSize = (doc.paths['/api/records/customer'] as Any).get.parameters.map((x: Any) => resolve(doc, x)).find((x: Any) => x.name === 'pageSize');
     expect(pageSize.schema.maximum).toBe(500);
+    // only forms have a plan
+    expect((doc.paths['/api/meta/{kind}/{key}/plan'] as Any).parameters[0].schema.enum).toEqual(['forms']);
+  });
+
+  it('leaves the PLANNED groups out by default, and everything else in', () => {
+    // What each group describes: its paths, and the components only it uses.
+    const forms = ['after_sales__visit_2', 'customer', 'empty_form', 'everything', '{form}'];
+    const GROUPS: Record<PathGroup, { paths: string[]; schemas: string[]; parameters: string[] }> = {
+      recordsExportImport: { paths: forms.flatMap((f) => [`/api/records/${f}/export`, `/api/records/${f}/import`]), schemas: ['ImportResult'], parameters: ['ExportFormat'] },
+      reports: { paths: ['/api/reports/{key}/run'], schemas: ['ReportRunRequest', 'ReportResult'], parameters: ['ReportKey'] },
+      dashboards: { paths: ['/api/dashboards/{key}'], schemas: ['Dashboard'], parameters: ['DashboardKey'] },
+      packs: {
+        paths: ['/api/packs', '/api/packs/export', '/api/packs/install', '/api/packs/upgrade'],
+        schemas: ['PackManifest', 'PackBundle', 'PackSummary', 'PackInstallResult', 'PackUpgradeResult'], parameters: ['Modules'],
+      },
+    };
+    const planned = Object.keys(full.paths).filter((p) => !(p in doc.paths));
+    expect(planned.sort()).toEqual(ALL_PLANNED.flatMap((g) => GROUPS[g].paths).sort());
+    // every other path is the same in both
+    for (const p of Object.keys(doc.paths)) expect(doc.paths[p], p).toEqual(full.paths[p]);
+    for (const g of Object.keys(GROUPS) as PathGroup[]) {
+      for (const name of GROUPS[g].schemas) {
+        expect(full.components.schemas[name], name).toBeDefined();
+        expect(doc.components.schemas[name] === undefined, name).toBe(ALL_PLANNED.includes(g));
+      }
+      for (const name of GROUPS[g].parameters) {
+        expect(full.components.parameters[name], name).toBeDefined();
+        expect(doc.components.parameters[name] === undefined, name).toBe(ALL_PLANNED.includes(g));
+      }
+    }
+    expect(full.tags.map((t) => t.name)).toEqual(expect.arrayContaining(['packs', 'reports']));
+    // each tag is used by some operation
+    const used = new Set<string>();
+    for (const item of Object.values(doc.paths) as Any[]) for (const m of METHODS) if (item[m]) used.add(item[m].tags[0]);
+    expect(doc.tags.map((t) => t.name).sort()).toEqual([...used].sort());
+    // each PLANNED entry names the issue that brings it
+    for (const g of ALL_PLANNED) expect(PLANNED[g], g).toMatch(/^issue \d+$/);
+  });
+
+  it('describes the endpoints of docs/api-extensions.md as the routers serve them', () => {
+    const p = (path: string, m: string): Any => (doc.paths[path] as Any)[m];
+    const body = (o: Any) => resolve(doc, o.requestBody.content['application/json'].schema);
+    const res = (o: Any, status: number) => resolve(doc, o.responses[String(status)]);
+    const resSchema = (o: Any, status: number) => res(o, status).content['application/json'].schema;
+    const params = (path: string, m: string) => [...((doc.paths[path] as Any).parameters ?? []), ...(p(path, m).parameters ?? [])].map((x: Any) => resolve(doc, x));
+    const statuses = (path: string, m: string) => Object.keys(p(path, m).responses).sort();
+    // identity
+    expect(body(p('/api/users', 'post')).properties).toEqual(expect.objectContaining({ email: expect.anything(), service: expect.objectContaining({ type: 'boolean' }) }));
+    expect(body(p('/api/users/{id}', 'patch')).properties).toEqual(expect.objectContaining({ password: expect.objectContaining({ writeOnly: true }), email: expect.anything() }));
+    expect(schemaOf(doc, 'User').properties).toEqual(expect.objectContaining({ service: expect.anything(), email: expect.anything() }));
+    expect(schemaOf(doc, 'User').properties.password).toBeUndefined();
+    expect(resSchema(p('/api/departments', 'get'), 200)).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Department' } });
+    expect(schemaOf(doc, 'Department').required).toEqual(['id', 'parent', 'key', 'name', 'kind', 'head']);
+    expect(schemaOf(doc, 'Department').properties.kind.enum).toEqual(['group', 'store', 'department']);
+    expect(statuses('/api/departments', 'post')).toContain('201');
+    expect(body(p('/api/departments', 'post')).required).toEqual(['name']);
+    expect(statuses('/api/departments/{id}', 'delete')).toEqual(expect.arrayContaining(['204', '404', '409']));
+    expect(p('/api/departments', 'get').responses['403']).toBeDefined();
+    expect(resSchema(p('/api/tokens', 'post'), 201)).toEqual({ $ref: '#/components/schemas/ApiTokenCreated' });
+    expect(schemaOf(doc, 'ApiTokenCreated').required).toContain('token');
+    expect(schemaOf(doc, 'ApiToken').properties.token).toBeUndefined();
+    expect(body(p('/api/tokens', 'post')).required).toEqual(['name', 'user', 'scopes']);
+    expect(statuses('/api/tokens/{id}', 'delete')).toEqual(expect.arrayContaining(['204', '404']));
+    expect(params('/api/audit/security', 'get').map((x: Any) => x.name)).toEqual(['event', 'page', 'pageSize']);
+    expect(resSchema(p('/api/audit/security', 'get'), 200)).toEqual({ $ref: '#/components/schemas/SecurityPage' });
+    expect(schemaOf(doc, 'SecurityPage').required).toEqual(['items', 'total', 'page', 'pageSize']);
+    // records
+    const del = params('/api/records/{form}/{id}', 'delete').find((x: Any) => x.name === '_version');
+    expect(del).toMatchObject({ in: 'query', required: false, schema: { type: 'integer' } });
+    expect(statuses('/api/records/{form}/{id}/actions/{action}', 'post')).toContain('201');
+    expect(schemaOf(doc, 'ActionResult').required).toEqual(['instances']);
+    // workflows
+    expect(params('/api/tasks', 'get')[0].schema.enum).toEqual(['open', 'done', 'cc']);
+    const completion = schemaOf(doc, 'TaskCompletion').properties;
+    expect(completion.position.enum).toEqual(['before', 'after']);
+    expect(completion.to.anyOf.map((x: Any) => x.type)).toEqual(['integer', 'string', 'null']);
+    expect(completion.fields.type).toBe('object');
+    expect(resSchema(p('/api/workflow-instances/{id}/withdraw', 'post'), 200)).toEqual({ $ref: '#/components/schemas/WorkflowInstance' });
+    expect(statuses('/api/workflow-instances/{id}/withdraw', 'post')).toEqual(expect.arrayContaining(['403', '404', '409']));
+    expect(params('/api/notifications', 'get').map((x: Any) => x.name)).toEqual(['unread']);
+    expect(schemaOf(doc, 'NotificationPage').required).toEqual(['items', 'unread']);
+    for (const path of ['/api/notifications/{id}/read', '/api/notifications/read-all']) {
+      expect(res(p(path, 'post'), 204).content, path).toBeUndefined();
+    }
+    expect(params('/api/workflow-runs', 'get').map((x: Any) => x.name)).toEqual(['workflow', 'status']);
+    expect(params('/api/workflow-runs', 'get')[1].schema.enum).toContain('failed');
+    expect(statuses('/api/workflow-runs/{id}/retry', 'post')).toEqual(expect.arrayContaining(['201', '404', '409']));
+    const hook = p('/api/hooks/{workflow}', 'post');
+    expect(params('/api/hooks/{workflow}', 'post').map((x: Any) => [x.in, x.name])).toEqual([['path', 'workflow'], ['header', 'Idempotency-Key']]);
+    expect(Object.keys(hook.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '404', '409', '413', '422']));
+    expect(hook.requestBody.required).toBe(false);
+    expect(params('/api/webhook-deliveries', 'get').map((x: Any) => x.name)).toEqual(['workflow', 'status', 'instance', 'limit']);
+    expect(schemaOf(doc, 'WebhookDelivery').properties.status.enum).toEqual(['pending', 'succeeded', 'failed']);
+    expect(params('/api/webhook-deliveries/{id}', 'get')[0].schema).toEqual({ type: 'string', format: 'uuid' });
+    // metadata
+    expect(body(p('/api/meta/{kind}/{key}/publish', 'post')).properties.note.maxLength).toBe(500);
+    // administrators only, said in the summary
+    for (const [path, m] of [['/api/tokens', 'get'], ['/api/audit/security', 'get'], ['/api/workflow-runs', 'get'], ['/api/webhook-deliveries', 'get'], ['/api/users', 'get']]) {
+      expect(p(path!, m!).summary, `${m} ${path}`).toMatch(/administrators only/);
+    }
   });
 
   it('describes the error model and references it from every 4xx/5xx response', () => {
@@ -388,7 +513,7 @@ describe('buildOpenApi', () => {
       many.push({ key: `form_${i}`, label: `Form ${i}`, fields: everything.fields.map((x) => ({ ...x })) });
     }
     const big = buildOpenApi(many, { version: '1' });
-    expect(Object.keys(big.paths).length).toBeGreaterThan(1400);
+    expect(Object.keys(big.paths).length).toBeGreaterThan(1000); // five paths per form
     const res = await new Validator().validate(big as unknown as Record<string, unknown>);
     expect(res.valid).toBe(true);
   });

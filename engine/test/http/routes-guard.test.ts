@@ -14,40 +14,8 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/db.js';
 import { testEngine, startServer, type TestEngine, type TestServer } from '../helpers/engine.js';
+import { enumerateRoutes, type RouteInfo } from '../helpers/routes.js';
 
-interface RouteInfo {
-  method: string;
-  /** The full path pattern (`/api/records/:form/:id`) or a regular expression (UI fallbacks). */
-  pattern: string | RegExp;
-}
-
-const joinPath = (a: string, b: string) => (a.replace(/\/+$/, '') + (b === '/' ? '' : b)) || '/';
-
-/** Every route of a router stack, with the mount paths of the routers it sits in. */
-export function enumerateRoutes(stack: any[], prefix = ''): RouteInfo[] {
-  const out: RouteInfo[] = [];
-  for (const layer of stack) {
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      const methods = Object.keys(layer.route.methods).map((m) => (m === '_all' ? 'ALL' : m.toUpperCase()));
-      for (const p of paths) {
-        for (const method of methods) {
-          if (p instanceof RegExp) {
-            if (prefix) throw new Error(`a regular-expression route under ${prefix}: teach this test to sample it`);
-            out.push({ method, pattern: p });
-          } else {
-            out.push({ method, pattern: joinPath(prefix, String(p)) });
-          }
-        }
-      }
-    } else if (Array.isArray(layer.handle?.stack)) {
-      const mount = layer.rawPath;
-      if (typeof mount !== 'string') throw new Error(`a router mounted at ${String(mount)}: teach this test to read that mount path`);
-      out.push(...enumerateRoutes(layer.handle.stack, joinPath(prefix, mount)));
-    }
-  }
-  return out;
-}
 
 const SAMPLES: Record<string, string> = { form: 'customer', id: '1', kind: 'forms', key: 'customer', revision: '1' };
 
