@@ -157,7 +157,7 @@ export class RecordService {
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, record)));
     await this.checkRelations(trx, actor, form, record, null);
-    await this.checkUniques(trx, form, record, null);
+    // Unique values: the unique index is the guard; its violation is mapped to `conflict` naming the field.
     for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
     const at = nowIso();
     const owner = opts.owner !== undefined ? opts.owner : actor.userId;
@@ -170,7 +170,9 @@ export class RecordService {
     const id = await this.insertRow(trx, form.table, row);
     await this.writeSubtables(trx, form, id, record, true);
     await this.updateRollupTargets(trx, form, [record]);
-    const after = (await this.query.getOne(form, id, {}, trx))!;
+    // The new record as a read would return it: from the written row (a read-back only when
+    // subtable rows need their ids).
+    const after = form.subtables.length ? (await this.query.getOne(form, id, {}, trx))! : this.materialize(form, id, row);
     const changes: Record<string, [unknown, unknown]> = {};
     for (const f of form.fields) if (!isVirtual(f) && !isEmpty(after[f.key])) changes[f.key] = [null, after[f.key]];
     await this.audit(trx, form, id, 'create', actor, changes, at);
@@ -206,8 +208,8 @@ export class RecordService {
     const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
     await this.checkRelations(trx, actor, form, merged, current);
-    await this.checkUniques(trx, form, merged, id);
     const changes = diffRecords(form, current, merged);
+    await this.checkUniques(trx, form, merged, id, changes);
     if (!Object.keys(changes).length) return current;
     const at = nowIso();
     const set: Record<string, unknown> = { _version: current._version + 1, _updated_at: at };
@@ -217,7 +219,12 @@ export class RecordService {
     await this.writeSubtables(trx, form, id, merged, false, changes);
     await this.updateRollupTargets(trx, form, [current, merged]);
     await this.audit(trx, form, id, 'update', actor, changes, at);
-    const after = (await this.query.getOne(form, id, {}, trx))!;
+    const after = form.subtables.length
+      ? (await this.query.getOne(form, id, {}, trx))!
+      : this.materialize(form, id, {
+          ...Object.fromEntries(form.columns.map((f) => [f.column!, this.codec.encode(f, merged[f.key])])),
+          _version: current._version + 1, _created_at: current._createdAt, _updated_at: at, _created_by: current._createdBy, _owner: current._owner,
+        });
     await this.emit(trx, form, id, 'record.updated', {
       record: this.protect(form, after), before: this.protect(form, current), changed: Object.keys(changes),
       by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null,
@@ -243,6 +250,16 @@ export class RecordService {
     await this.emit(trx, form, id, 'record.updated', {
       record: this.protect(form, after), before: this.protect(form, current), changed: ['_owner'], by: actor.userId, silent: false, cause: null,
     }, `${form.key}:${id}:v${after._version}`);
+  }
+
+  /** A record in its API shape from the column values just written (what a read would return). */
+  private materialize(form: CompiledForm, id: number, row: Record<string, unknown>): ApiRecord {
+    const rec: Record<string, unknown> = {
+      id, _version: row._version, _createdAt: row._created_at, _updatedAt: row._updated_at,
+      _createdBy: row._created_by ?? null, _owner: row._owner ?? null,
+    };
+    for (const f of form.columns) rec[f.key] = this.codec.decode(f, row[f.column!] ?? null);
+    return (form.hasVirtual ? computeValues(form.def, rec, { includeVirtual: true }) : rec) as ApiRecord;
   }
 
   /** A published form without a freshness check (safe inside a transaction). */
@@ -433,10 +450,11 @@ export class RecordService {
   }
 
   /** A clear `conflict` for a taken unique value (the unique index stays the real guard). */
-  private async checkUniques(trx: Knex.Transaction, form: CompiledForm, record: Record<string, unknown>, selfId: number | null): Promise<void> {
+  private async checkUniques(trx: Knex.Transaction, form: CompiledForm, record: Record<string, unknown>, selfId: number | null, changed?: Record<string, unknown>): Promise<void> {
     const taken: Record<string, Msg[]> = {};
     for (const f of form.uniques) {
       if (f.type === 'autonumber') continue;
+      if (changed && !(f.key in changed)) continue; // an unchanged value cannot newly collide
       const v = record[f.key];
       if (v == null || v === '') continue;
       const q = trx(form.table).where(f.column!, toColumnValue(f, v) as any).select('id').first();
@@ -623,7 +641,7 @@ export function mapDbError(e: unknown, form: CompiledForm): unknown {
     const fields: Record<string, Msg[]> = {};
     for (const f of form.uniques) {
       if (text.includes(`.${f.column}`) || (err.constraint ?? '').includes(f.column!) || (err.detail ?? '').includes(`(${f.column})`)) {
-        fields[f.key] = [msg('该值已被占用', 'This value is already taken')];
+        fields[f.key] = [msg(`“${labelText(f.label)}”已被占用`, `${labelText(f.label, 'en')} is already taken`)];
       }
     }
     return new AppError('conflict', msg('唯一值已被占用', 'A unique value is already taken'), Object.keys(fields).length ? { fields } : {});

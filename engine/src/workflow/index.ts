@@ -55,6 +55,8 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
   const reconciler = new TriggerReconciler(runtime, engine.records, [timers, schedules], engine.logger);
 
   engine.records.lockCheck = async (trx, actor, form, id, keys) => {
+    // Only records of forms some workflow starts on can be in a workflow: skip the look-up otherwise.
+    if (!runtime.published().some((w) => w.def.trigger.form === form.key)) return;
     for (const lock of await runtime.locksOn(trx, form.key, id)) {
       const editable = (actor.userId != null ? lock.editable.get(actor.userId) : undefined) ?? [];
       if (editable.includes('*')) continue;
