@@ -89,8 +89,11 @@ export class Dispatcher {
     this.hooks.push(hook);
   }
 
-  /** Process up to `limit` pending events; returns how many. */
-  async dispatchOnce(limit = 100): Promise<number> {
+  /**
+   * Process up to `limit` pending events; returns how many. SQLite has one writer, so its
+   * batches stay small: requests wait behind the dispatcher's transaction.
+   */
+  async dispatchOnce(limit = this.db.dialect === 'sqlite' ? 20 : 100): Promise<number> {
     await this.runtime.workflows.fresh();
     const published = this.runtime.published();
     return this.db.knex.transaction(async (trx) => {
@@ -126,7 +129,7 @@ export class Dispatcher {
   }
 
   /** Dispatch until no events are pending (tests, the CLI). */
-  async drain(maxRounds = 100): Promise<void> {
+  async drain(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) if ((await this.dispatchOnce()) === 0) return;
   }
 

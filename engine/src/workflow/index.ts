@@ -82,7 +82,8 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
     reconcile: () => reconciler.reconcile({ force: true }),
     async drain() {
       await reconciler.reconcile(); // only when the published date/schedule workflows changed
-      for (let i = 0; i < 50; i++) {
+      // Bounded, but far beyond any backlog a test or script builds up.
+      for (let i = 0; i < 100_000; i++) {
         const events = await dispatcher.dispatchOnce();
         const ran = await jobs.runDue();
         if (!events && !ran) return;
