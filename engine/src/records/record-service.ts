@@ -362,8 +362,7 @@ export class RecordService {
   }
 
   private async lockedCurrent(trx: Knex.Transaction, form: CompiledForm, id: number, scope: ReadScope): Promise<ApiRecord> {
-    if (this.db.dialect === 'pg') await trx(form.table).where({ id }).forUpdate().select('id');
-    const current = await this.query.getOne(form, id, { rows: scope.rows, vars: scope.vars }, trx);
+    const current = await this.query.getOne(form, id, { rows: scope.rows, vars: scope.vars }, trx, { forUpdate: true });
     if (!current) throw recordNotFound(form, id);
     return current;
   }

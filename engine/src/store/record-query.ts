@@ -163,8 +163,10 @@ export class RecordQuery {
   }
 
   /** One record within the scope, or null. */
-  async getOne(form: CompiledForm, id: number, scope: ReadScope = {}, trx: Knex = this.db.knex): Promise<ApiRecord | null> {
+  async getOne(form: CompiledForm, id: number, scope: ReadScope = {}, trx: Knex = this.db.knex, opts: { forUpdate?: boolean } = {}): Promise<ApiRecord | null> {
     const qb = trx(`${form.table} as t`).select(this.selectList(form, scope)).where('t.id', id);
+    // PostgreSQL: lock the row for the writer's transaction (SQLite's single writer needs no lock).
+    if (opts.forUpdate && this.db.dialect === 'pg') qb.forUpdate();
     this.applyWhere(qb, form, scope.rows, scope, null);
     const row = await qb.first();
     if (!row) return null;

@@ -275,6 +275,9 @@ export class WorkflowRuntime {
 
   /** A record changed: tokens waiting for it to match a condition look again. */
   async onRecordChanged(trx: Knex.Transaction, form: string, recordId: number): Promise<void> {
+    // Only workflows on this form with a wait-until-condition node can be waiting for it.
+    const waits = this.published().some((w) => w.def.trigger.form === form && w.def.nodes.some((n) => n.type === 'wait' && (n.config as { condition?: unknown } | undefined)?.condition !== undefined));
+    if (!waits) return;
     const waiting = await trx('fw_wf_tokens as k')
       .join('fw_wf_instances as i', 'i.id', 'k.instance_id')
       .where({ 'i.form': form, 'i.record_id': recordId, 'i.status': 'running', 'k.status': 'waiting' })
