@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: every benchmark, one after another, with the same arguments
+ * (`--quick`, `--db sqlite|pg|both`). Each writes its figures to bench/results/ and appends to
+ * bench/results/summary.md, which this script starts afresh.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const benches = ['run.js', 'scoped-list.js', 'workflow.js'].filter((f) => fs.existsSync(path.join(HERE, f)));
+fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+fs.rmSync(path.join(HERE, 'results', 'summary.md'), { force: true });
+let failed = 0;
+for (const b of benches) {
+  console.log(`\n=== ${b} ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [path.join(HERE, b), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`${b} failed (${r.status ?? r.signal})`);
+  }
+}
+console.log(`\nSummary: bench/results/summary.md`);
+process.exit(failed ? 1 : 0);
