@@ -87,8 +87,11 @@ export async function resolveAssignees(ctx: NodeContext, specs: AssigneeSpec[]):
   return [...new Set(out)];
 }
 
-/** The department and the departments above it up to (and including) its store, then all below the store. */
-async function departmentTree(ctx: NodeContext, dept: number): Promise<number[]> {
+/**
+ * "Within the record's store": climb from the department to its store (or the top of the tree),
+ * then take every department below it.
+ */
+export async function departmentTree(ctx: NodeContext, dept: number): Promise<number[]> {
   const rows = await ctx.trx('fw_departments').select('id', 'parent_id', 'kind');
   const byId = new Map(rows.map((r: any) => [Number(r.id), r]));
   // climb to the store (or the top) so "within department" means the record's store

@@ -4,7 +4,7 @@ import type { NodeContext, NodeExecutor } from '../executor.js';
 import { ruleData } from './flow.js';
 
 /** Each value is json-logic evaluated over the record (a literal is itself). */
-function mapValues(ctx: NodeContext, values: Record<string, unknown>): Record<string, unknown> {
+export function mapValues(ctx: NodeContext, values: Record<string, unknown>): Record<string, unknown> {
   const data = ruleData(ctx);
   const out: Record<string, unknown> = {};
   for (const [k, expr] of Object.entries(values)) out[k] = ctx.services.evaluate(expr, data);

@@ -7,18 +7,14 @@ import { msg } from '../../errors.js';
 import type { NodeContext, NodeExecutor } from '../executor.js';
 import { ruleData } from './flow.js';
 import { recordLink } from './approval.js';
+import { departmentTree } from '../assignees.js';
+import { mapValues } from './data.js';
 
 const KEY = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,47}$' };
 const VALUES = { type: 'object', maxProperties: 200, propertyNames: { pattern: '^[a-z][a-z0-9_]{0,47}$' } };
 
 function evaluate(ctx: NodeContext, expr: unknown): unknown {
   return ctx.services.evaluate(expr, ruleData(ctx));
-}
-
-function mapValues(ctx: NodeContext, values: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, e] of Object.entries(values)) out[k] = evaluate(ctx, e);
-  return out;
 }
 
 /**
@@ -167,15 +163,6 @@ export const assignOwner: NodeExecutor = {
 };
 
 async function storeMembers(ctx: NodeContext, dept: number): Promise<Set<number>> {
-  const depts = await ctx.trx('fw_departments').select('id', 'parent_id', 'kind');
-  const byId = new Map(depts.map((d: any) => [Number(d.id), d]));
-  let top = dept;
-  for (let cur: any = byId.get(dept); cur; cur = cur.parent_id == null ? null : byId.get(Number(cur.parent_id))) {
-    top = Number(cur.id);
-    if (cur.kind === 'store') break;
-  }
-  const tree = [top];
-  for (let i = 0; i < tree.length; i++) for (const d of depts) if (Number(d.parent_id) === tree[i]) tree.push(Number(d.id));
-  const users = await ctx.trx('fw_users').whereIn('department_id', tree).select('id');
+  const users = await ctx.trx('fw_users').whereIn('department_id', await departmentTree(ctx, dept)).select('id');
   return new Set(users.map((u: any) => Number(u.id)));
 }
