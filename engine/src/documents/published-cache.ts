@@ -61,6 +61,11 @@ export class PublishedCache<T> {
     await this.loading;
   }
 
+  /** The metadata version the cache was last loaded at (-1: never). */
+  get loadedVersion(): number {
+    return this.version;
+  }
+
   /** Without a freshness check. */
   peek(key: string): T | undefined {
     return this.items.get(key)?.value;

@@ -73,6 +73,8 @@ export function triggerMatches(def: WorkflowDef, row: { event: string; form: str
 /** Something else that wants every event in the dispatcher's transaction (date-relative timers…). */
 export type EventHook = (trx: Knex.Transaction, row: { id: number; event: string; form: string | null; recordId: number | null }, payload: EventPayload) => Promise<void>;
 
+class StaleMetadata extends Error {}
+
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private hooks: EventHook[] = [];
@@ -95,11 +97,31 @@ export class Dispatcher {
    */
   async dispatchOnce(limit = this.db.dialect === 'sqlite' ? 20 : 100): Promise<number> {
     await this.runtime.workflows.fresh();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.dispatchBatch(limit, attempt < 3);
+      } catch (e) {
+        if (!(e instanceof StaleMetadata)) throw e;
+        // Another process published since our caches were loaded: load them and claim again.
+        await this.runtime.workflows.load();
+        await this.runtime.forms.load();
+      }
+    }
+  }
+
+  private async dispatchBatch(limit: number, checkVersion: boolean): Promise<number> {
     const published = this.runtime.published();
+    const loaded = this.runtime.workflows.loadedVersion;
     return this.db.knex.transaction(async (trx) => {
       const q = trx('fw_outbox').whereNull('processed_at').orderBy('id').limit(limit).select('id', 'event', 'form', 'record_id', 'payload');
       if (this.db.dialect === 'pg') q.forUpdate().skipLocked();
       const rows = (await q) as OutboxRow[];
+      // The events claimed may have been written after a publish our caches have not seen yet
+      // (another process published): never match them against an older set of workflows.
+      if (checkVersion && rows.length && this.db.dialect === 'pg') {
+        const v = await trx('fw_meta_version').where({ id: 1 }).first();
+        if (Number(v?.version) !== loaded) throw new StaleMetadata();
+      }
       for (const row of rows) {
         const p = JSON.parse(row.payload) as EventPayload;
         for (const hook of this.hooks) {

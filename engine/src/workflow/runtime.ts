@@ -83,6 +83,11 @@ export class WorkflowRuntime {
     });
   }
 
+  /** The published forms (the record service's registry). */
+  get forms() {
+    return this.records.forms;
+  }
+
   register(executor: NodeExecutor): void {
     this.executors.set(executor.info.type, executor);
   }
@@ -141,6 +146,15 @@ export class WorkflowRuntime {
   }
 
   // ---------- moving ----------
+
+  /**
+   * PostgreSQL: hold the instance's row lock until the transaction ends, so two processes never
+   * move the same instance at once (parallel branches joining, two approvers deciding). SQLite
+   * has one writer, and the transaction already serialises.
+   */
+  private async lockInstance(trx: Knex, id: number): Promise<void> {
+    if (this.db.dialect === 'pg') await trx('fw_wf_instances').where({ id }).forUpdate().select('id');
+  }
 
   private async loadInstance(trx: Knex, id: number): Promise<InstanceRow> {
     const r = await trx('fw_wf_instances').where({ id }).first();
@@ -262,7 +276,9 @@ export class WorkflowRuntime {
 
   /** A waiting token's task was acted on or its job fired. */
   async resume(trx: Knex.Transaction, tokenId: number, signal: NodeSignal): Promise<void> {
-    const token = await this.loadToken(trx, tokenId);
+    const first = await this.loadToken(trx, tokenId);
+    await this.lockInstance(trx, first.instance_id);
+    const token = await this.loadToken(trx, tokenId); // as it is now that the instance is ours
     if (token.status !== 'waiting' && token.status !== 'active') return; // finished meanwhile: nothing to do
     const instance = await this.loadInstance(trx, token.instance_id);
     if (instance.status !== 'running') return;
@@ -333,8 +349,12 @@ export class WorkflowRuntime {
     }
     const action = body.action;
     const instanceId = await this.db.knex.transaction(async (trx) => {
+      const row0 = await trx('fw_wf_tasks').where({ id: taskId }).first();
+      if (!row0 || (Number(row0.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
+      // One state change of an instance at a time (several engine processes): lock the instance,
+      // then read the task again — a decision that committed meanwhile has closed it.
+      await this.lockInstance(trx, Number(row0.instance_id));
       const row = await trx('fw_wf_tasks').where({ id: taskId }).first();
-      if (!row || (Number(row.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
       const task = taskView(row);
       if (task.status !== 'open') throw conflict('任务已处理', 'The task is no longer open');
       if (!task.actions.includes(action)) {
