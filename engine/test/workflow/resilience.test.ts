@@ -391,14 +391,10 @@ describe('two engine processes on one PostgreSQL database', () => {
     console.info(`[resilience] ${RECORDS} double completions: process A won ${wins.a}, process B won ${wins.b}`);
   }, 240_000);
 
-  // ENGINE BUG (runs only with FORMWORK_TEST_KNOWN_BUGS=1, see `knownBug`): a process's
-  // dispatcher refreshes its workflow cache at most once per second (PublishedCache.fresh), so
-  // for up to a second after process A publishes a workflow, process B's dispatcher claims new
-  // events, finds no matching workflow in its stale cache, and marks them processed: those
-  // records never get their instance, silently. The fix: in Dispatcher.dispatchOnce, read
-  // fw_meta_version inside the transaction AFTER claiming the rows; if it differs from the
-  // version the cache was loaded at, roll back, reload the workflow (and form) caches and
-  // claim again. With it this test passes.
+  // A process's caches refresh at most once a second, so right after process A publishes a
+  // workflow, process B may claim new events with a stale cache. The dispatcher reads the
+  // metadata version after claiming; when it moved it reloads and claims again, so no event is
+  // matched against an older set of workflows.
   it('a workflow published through A starts for every record created right after, whichever process dispatches the event', async () => {
     const N = 40;
     await publishForm('lclaim');
@@ -410,18 +406,11 @@ describe('two engine processes on one PostgreSQL database', () => {
     expect(missing, `${missing.length} of ${N} records never got their workflow instance`).toEqual([]);
   }, 120_000);
 
-  // Two signals to ONE instance at the same moment, through the two processes. Both tests
-  // expose an engine bug (PostgreSQL only; SQLite has one writer), so they run only with
-  // FORMWORK_TEST_KNOWN_BUGS=1 (see `knownBug`). WorkflowRuntime.resume() and completeTask()
-  // move tokens without serialising on the instance, so two transactions each see the instance
-  // as it was before the other.
-  //  - a join: each branch counts only its own arrival (the other's is uncommitted), both
-  //    wait, and the instance never goes on;
-  //  - any-one of two approvers: each completion locks its own task, then tries to cancel the
-  //    other's, and PostgreSQL aborts one of them as a deadlock (a 500 instead of a 409).
-  // The fix: lock the instance row (`select … for update`) at the start of resume() and in
-  // completeTask() right after reading the task, before its compare-and-set. With it these
-  // tests pass.
+  // Two signals to ONE instance at the same moment, through the two processes (PostgreSQL;
+  // SQLite has one writer). Without serialising on the instance, two transactions each see it as
+  // it was before the other: a join would count only its own arrival and never go on, and two
+  // any-one approvers would deadlock cancelling each other's task (a 500, not a 409). The
+  // runtime locks the instance row first in completeTask() and resume().
   it('parallel branches approved at the same moment through both processes join, once', async () => {
     const N = 30;
     const [left, right] = approvers as [{ id: number; token: string }, { id: number; token: string }];
