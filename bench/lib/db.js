@@ -66,13 +66,17 @@ function alive(pid) {
 }
 
 /**
- * Leftovers of benchmark runs killed without cleanup: fw_bench_* databases whose creating
- * process is gone, and formwork-bench-* temporary folders likewise (they hold a `pid` file).
+ * Leftovers of benchmark runs killed without cleanup: temporary folders (they hold a `pid`
+ * file) and databases (commented with their creator's pid) whose creating process is gone.
+ * Each benchmark names its own: the records benchmark's defaults below, the workflow
+ * benchmark's in bench/workflow-lib/db.js.
  */
-export async function removeLeftovers(tmpRoot, dialects) {
+export async function removeLeftovers(tmpRoot, dialects, kind = {
+  tmpPrefix: 'formwork-bench-', dbLike: 'fw\\_bench\\_%', noteRe: /^formwork bench pid (\d+)$/, nameRe: /^fw_bench_[0-9a-f]{8}(_floor)?$/,
+}) {
   const removed = [];
   for (const d of fs.readdirSync(tmpRoot)) {
-    if (!d.startsWith('formwork-bench-')) continue;
+    if (!d.startsWith(kind.tmpPrefix)) continue;
     const dir = path.join(tmpRoot, d);
     let pid = NaN;
     try {
@@ -89,10 +93,10 @@ export async function removeLeftovers(tmpRoot, dialects) {
     assertLocal(PG_ADMIN_URL);
     const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
     try {
-      const r = await admin.raw(`select datname, shobj_description(oid, 'pg_database') as note from pg_database where datname like 'fw\\_bench\\_%'`);
+      const r = await admin.raw(`select datname, shobj_description(oid, 'pg_database') as note from pg_database where datname like '${kind.dbLike}'`);
       for (const row of r.rows) {
-        const m = /^formwork bench pid (\d+)$/.exec(row.note ?? '');
-        if (!m || alive(Number(m[1])) || !/^fw_bench_[0-9a-f]{8}(_floor)?$/.test(row.datname)) continue;
+        const m = kind.noteRe.exec(row.note ?? '');
+        if (!m || alive(Number(m[1])) || !kind.nameRe.test(row.datname)) continue;
         await admin.raw(`drop database if exists "${row.datname}" with (force)`);
         removed.push(`database ${row.datname}`);
       }

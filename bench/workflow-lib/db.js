@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory from 'knex';
+import { removeLeftovers as removeLeftoversOf } from '../lib/db.js';
 
 export const PG_ADMIN_URL = process.env.FORMWORK_BENCH_PG ?? process.env.FORMWORK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NAME_RE = /^fw_wfbench_[0-9a-f]{8}$/;
@@ -14,15 +15,6 @@ export const TMP_PREFIX = 'formwork-wfbench-';
 function assertLocal(url) {
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`the benchmark only talks to 127.0.0.1; refusing PostgreSQL at ${host}`);
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === 'EPERM';
-  }
 }
 
 const adminKnex = () => knexFactory({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
@@ -63,37 +55,7 @@ export async function createDatabase(dialect, tmpDir) {
   };
 }
 
-/** Leftovers of runs killed without cleanup: temporary folders and databases whose process is gone. */
-export async function removeLeftovers(tmpRoot, dialects) {
-  const removed = [];
-  for (const d of fs.readdirSync(tmpRoot)) {
-    if (!d.startsWith(TMP_PREFIX)) continue;
-    const dir = path.join(tmpRoot, d);
-    let pid = NaN;
-    try {
-      pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
-    } catch {
-      continue;
-    }
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed.push(dir);
-    }
-  }
-  if (dialects.includes('pg')) {
-    assertLocal(PG_ADMIN_URL);
-    const admin = adminKnex();
-    try {
-      const r = await admin.raw(`select datname, shobj_description(oid, 'pg_database') as note from pg_database where datname like 'fw\\_wfbench\\_%'`);
-      for (const row of r.rows) {
-        const m = NOTE_RE.exec(row.note ?? '');
-        if (!m || alive(Number(m[1])) || !NAME_RE.test(row.datname)) continue;
-        await admin.raw(`drop database if exists "${row.datname}" with (force)`);
-        removed.push(`database ${row.datname}`);
-      }
-    } finally {
-      await admin.destroy();
-    }
-  }
-  return removed;
+/** Leftovers of runs killed without cleanup: the shared clean-up with this benchmark's names. */
+export function removeLeftovers(tmpRoot, dialects) {
+  return removeLeftoversOf(tmpRoot, dialects, { tmpPrefix: TMP_PREFIX, dbLike: 'fw\\_wfbench\\_%', noteRe: NOTE_RE, nameRe: NAME_RE });
 }
