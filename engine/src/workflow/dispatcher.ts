@@ -160,10 +160,16 @@ export class Dispatcher {
     this.stopped = false;
     const tick = async () => {
       if (this.stopped) return;
-      this.running = this.dispatchOnce().catch((e) => this.logger.error('dispatcher failed', { error: loggableError(e) }));
-      await this.running;
+      const run = this.dispatchOnce().catch((e) => {
+        this.logger.error('dispatcher failed', { error: loggableError(e) });
+        return 0;
+      });
+      this.running = run;
+      const n = await run;
       this.running = null;
-      if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
+      // A backlog is worked off batch after batch (yielding to requests in between); an idle
+      // outbox is polled every `intervalMs`.
+      if (!this.stopped) this.timer = setTimeout(tick, n > 0 ? 0 : intervalMs);
     };
     this.timer = setTimeout(tick, 0);
   }
