@@ -205,7 +205,13 @@ export class UserService {
   async ensureAdmin(username: string, password: string | undefined): Promise<{ created: boolean; password?: string }> {
     if ((await this.count()) > 0) return { created: false };
     const pw = password || (await import('./passwords.js')).randomPassword();
-    await this.create({ username, password: pw, displayName: username, roles: ['admin'] });
+    try {
+      await this.create({ username, password: pw, displayName: username, roles: ['admin'] });
+    } catch (e) {
+      // Two processes starting on an empty database at once: the other one created it.
+      if ((await this.count()) > 0) return { created: false };
+      throw e;
+    }
     return { created: true, password: password ? undefined : pw };
   }
 }
