@@ -313,6 +313,7 @@ export class WorkflowRuntime {
    */
   async withdraw(actor: Actor, instanceId: number): Promise<InstanceView> {
     await this.db.knex.transaction(async (trx) => {
+      await this.lockInstance(trx, instanceId); // not at the same moment as a decision on it
       const instance = await this.loadInstance(trx, instanceId);
       const record = instance.form && instance.record_id != null
         ? await trx(`t_${instance.form}`).where({ id: instance.record_id }).select('_owner').first()
