@@ -14,6 +14,8 @@ import { msg, validationError, type Msg } from '../errors.js';
 // A cycle (workflow-schema.ts builds on this file): workflow-schema.ts touches nothing of this
 // module at its top level, so either may load first.
 import { defaultWorkflowRegistry, validateWorkflowDef } from './workflow-schema.js';
+import { validateDashboardDef, validateReportDef } from './report-schema.js';
+import { PRINT_TEMPLATE_MAX_LENGTH, PRINT_TEMPLATES_MAX, printTemplateProblem } from './print-template.js';
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -273,6 +275,20 @@ export const FIELD_DEF_SCHEMA: Schema = fieldSchema(false);
 /** The metaschema of a subtable's row field (no subtable, autonumber or rollup). */
 export const ROW_FIELD_DEF_SCHEMA: Schema = fieldSchema(true);
 
+/** A print template (PrintTemplateDef); its handlebars is checked by `printTemplateProblem`. */
+const PRINT_TEMPLATE: Schema = {
+  type: 'object',
+  required: ['key', 'label', 'template'],
+  additionalProperties: false,
+  properties: {
+    key: KEY,
+    label: LABEL_SCHEMA,
+    template: { type: 'string', minLength: 1, maxLength: PRINT_TEMPLATE_MAX_LENGTH },
+    paper: { enum: ['A4', 'A5'] },
+    orientation: { enum: ['portrait', 'landscape'] },
+  },
+};
+
 /** The metaschema of a FormDef (draft-07). */
 export const FORM_DEF_SCHEMA: Schema = {
   $id: 'https://formwork.dev/schemas/form.json',
@@ -291,6 +307,7 @@ export const FORM_DEF_SCHEMA: Schema = {
     titleField: KEY,
     layout: JSON_VALUE,
     ext: { type: 'object', jsonLimits: { depth: JSON_LOGIC_MAX_DEPTH, nodes: 50_000 } },
+    prints: { type: 'array', maxItems: PRINT_TEMPLATES_MAX, items: PRINT_TEMPLATE },
   },
 };
 
@@ -859,6 +876,16 @@ function semanticErrors(form: FormDef): FieldErrors {
     });
   });
 
+  // print templates: unique keys, handlebars that compiles under the print rules
+  const printAt = new Map<string, number>();
+  (form.prints ?? []).forEach((p, i) => {
+    const first = printAt.get(p.key);
+    if (first !== undefined) add(`/prints/${i}/key`, `打印模板键 '${p.key}' 重复（与 /prints/${first} 相同）`, `duplicate print template key '${p.key}' (also at /prints/${first})`);
+    else printAt.set(p.key, i);
+    const problem = printTemplateProblem(p.template);
+    if (problem) addError(out, `/prints/${i}/template`, problem);
+  });
+
   if (form.titleField !== undefined) {
     const t = topLive.find(({ f }) => f.key === form.titleField);
     if (!t) add('/titleField', `标题字段 '${form.titleField}' 不存在`, `title field '${form.titleField}' does not exist`);
@@ -890,8 +917,7 @@ export function validateFormDef(doc: unknown): FormDef {
 /**
  * Validate a metadata document of any kind: forms, roles and workflows get their full metaschema
  * (workflows against `defaultWorkflowRegistry`, the node and trigger types the server
- * registered); reports and dashboards a minimal one for now (key, label, module; other
- * properties allowed). Every kind gets the structural check. Throws `validationError`.
+ * registered); reports and dashboards theirs (report-schema.ts). Every kind gets the structural check. Throws `validationError`.
  */
 export function validateDocument(kind: MetaKind, doc: unknown): unknown {
   switch (kind) {
@@ -906,12 +932,9 @@ export function validateDocument(kind: MetaKind, doc: unknown): unknown {
     case 'workflows':
       return validateWorkflowDef(doc, defaultWorkflowRegistry);
     case 'reports':
-    case 'dashboards': {
-      const structural = structuralErrors(doc);
-      if (Object.keys(structural).length) throw validationError(structural);
-      if (!validateMinimalSchema(doc)) throw validationError(schemaErrors(validateMinimalSchema.errors, doc));
-      return doc;
-    }
+      return validateReportDef(doc);
+    case 'dashboards':
+      return validateDashboardDef(doc);
     default:
       throw validationError({ '': [msg(`未知的元数据类型 '${String(kind)}'`, `unknown metadata kind '${String(kind)}'`)] });
   }

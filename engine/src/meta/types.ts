@@ -140,6 +140,21 @@ export interface FormDef {
   layout?: unknown;
   /** Facts a pack or a later feature keeps with the form (free-form, not interpreted by the engine core). */
   ext?: Record<string, unknown>;
+  /** Print templates (`GET /api/records/:form/:id/print/:template`); no table change. */
+  prints?: PrintTemplateDef[];
+}
+
+/**
+ * A print template: a handlebars HTML body rendered over one record (engine/src/render/print.ts
+ * documents the context and the fixed helper set; meta/print-template.ts what a template may use).
+ */
+export interface PrintTemplateDef {
+  key: string;
+  label: Label;
+  /** Handlebars HTML (the body of the page; the engine adds the document, title and print CSS). */
+  template: string;
+  paper?: 'A4' | 'A5';
+  orientation?: 'portrait' | 'landscape';
 }
 
 export type MetaKind = 'forms' | 'workflows' | 'reports' | 'dashboards' | 'roles';

@@ -44,6 +44,7 @@ export function readPackFolder(dir: string): { manifest: PackManifest; documents
     const files = fs.readdirSync(sub).filter((f) => f.endsWith('.json')).sort();
     const docs = files.map((f) => {
       const doc = JSON.parse(fs.readFileSync(path.join(sub, f), 'utf8'));
+      if (kind === 'forms') inlinePrintTemplates(dir, `${kind}/${f}`, doc);
       return { kind, key: doc.key ?? path.basename(f, '.json'), doc };
     });
     if (kind === 'forms' && manifest.forms) {
@@ -53,6 +54,40 @@ export function readPackFolder(dir: string): { manifest: PackManifest; documents
     documents.push(...docs);
   }
   return { manifest, documents };
+}
+
+/**
+ * A form's print template may name its handlebars file instead of holding it:
+ * `{"key": "sales_contract", "label": …, "templateFile": "prints/sales_contract.hbs"}`. The file
+ * (a relative path inside the pack folder; no `..`, no absolute path) becomes `template`.
+ */
+function inlinePrintTemplates(dir: string, docPath: string, doc: any): void {
+  if (!doc || !Array.isArray(doc.prints)) return;
+  const root = path.resolve(dir);
+  doc.prints.forEach((p: any, i: number) => {
+    if (!p || typeof p !== 'object' || !('templateFile' in p)) return;
+    const file = p.templateFile;
+    const refuse = (zh: string, en: string) => new AppError('validation', msg(`${docPath}：${zh}`, `${docPath}: ${en}`), {
+      fields: { [`/prints/${i}/templateFile`]: [msg(zh, en)] },
+    });
+    if (typeof file !== 'string' || !file) throw refuse('templateFile 应为包内的相对路径', 'templateFile must be a relative path inside the pack');
+    if (p.template !== undefined) throw refuse('template 和 templateFile 只能有一个', 'give template or templateFile, not both');
+    const parts = file.split(/[\\/]/);
+    if (path.isAbsolute(file) || /^[A-Za-z]:/.test(file) || parts.includes('..')) {
+      throw refuse(`templateFile '${file}' 必须在包目录之内`, `templateFile '${file}' must stay inside the pack folder`);
+    }
+    const full = path.resolve(root, file);
+    if (!full.startsWith(root + path.sep)) throw refuse(`templateFile '${file}' 必须在包目录之内`, `templateFile '${file}' must stay inside the pack folder`);
+    let real: string;
+    try {
+      real = fs.realpathSync(full);
+    } catch {
+      throw refuse(`找不到模板文件 '${file}'`, `template file '${file}' not found`);
+    }
+    if (!real.startsWith(fs.realpathSync(root) + path.sep)) throw refuse(`templateFile '${file}' 必须在包目录之内`, `templateFile '${file}' must stay inside the pack folder`);
+    const { templateFile: _file, ...rest } = p;
+    doc.prints[i] = { ...rest, template: fs.readFileSync(real, 'utf8') };
+  });
 }
 
 export interface InstallResult {

@@ -13,6 +13,7 @@ import { ruleVars, formulaOrder } from '../../../engine/src/rules/deps.js';
 import { validateFormDef } from '../../../engine/src/meta/metaschema.js';
 import { compileRecordValidator, stripForValidation } from '../../../engine/src/meta/json-schema.js';
 import { AppError } from '../../../engine/src/errors.js';
+import { readPackFolder } from '../../../engine/src/packs/install.js';
 import { applyRule, setRulesClock } from '../../../engine/src/rules/operations.js';
 import { computeValues, ruleErrors } from '../../../engine/src/rules/evaluate.js';
 
@@ -21,7 +22,9 @@ const readJson = (path: string): any => JSON.parse(readFileSync(join(PACK_DIR, p
 
 const manifest = readJson('pack.json');
 const formFiles = readdirSync(join(PACK_DIR, 'forms')).filter((f) => f.endsWith('.json')).sort();
-const forms = new Map<string, FormDef>(formFiles.map((f) => [f.replace(/\.json$/, ''), readJson(`forms/${f}`) as FormDef]));
+// As the pack is read (readPackFolder): a print template's `templateFile` is inlined as `template`.
+const packForms = new Map(readPackFolder(PACK_DIR).documents.filter((d) => d.kind === 'forms').map((d) => [d.key, d.doc as FormDef]));
+const forms = new Map<string, FormDef>(formFiles.map((f) => [f.replace(/\.json$/, ''), packForms.get(readJson(`forms/${f}`).key)!]));
 const form = (key: string): FormDef => {
   const f = forms.get(key);
   if (!f) throw new Error(`no form ${key}`);
