@@ -12,16 +12,21 @@ import { backupDatabase, restoreDatabase } from './store/backup.js';
 import { safeUrl } from './store/connection.js';
 import { isAppError } from './errors.js';
 import { securityLogFor, CLI_ACTOR } from './auth/security-log.js';
+import { progressBar } from './cli-progress.js';
 
 const USAGE = `Usage: formwork <command>
 
   serve [--port N] [--host H] [--db URL] [--demo]
+  demo [--db URL] [--seed S] [--scale N] [--today YYYY-MM-DD]
   pack install PATH [--db URL]
   backup --out FILE [--db URL]
   restore FILE [--db URL]
   user add NAME --role ROLE [--password P] [--db URL]
 
---db / DATABASE_URL: sqlite:PATH (default sqlite:./data/formwork.db) or postgres://…`;
+--db / DATABASE_URL: sqlite:PATH (default sqlite:./data/formwork.db) or postgres://…
+demo: the dealership pack (installed if missing) and a demo dealer, deterministic from --seed;
+  --scale N orders (default 400, about a year of one store; up to 1000000), dates up to --today.
+  Only into a database without dealership records. Progress on stderr.`;
 
 function dbUrl(flag?: string): string {
   return flag || process.env.DATABASE_URL || 'sqlite:./data/formwork.db';
@@ -69,8 +74,8 @@ async function serve(args: string[]) {
   process.on('SIGTERM', stop);
 }
 
-/** --demo: the dealership pack if it is not installed, and its demo data if there are no records. */
-async function loadDemo(engine: Engine) {
+/** The dealership pack, installed if it is not. */
+async function ensureDealershipPack(engine: Engine): Promise<string> {
   const dir = path.join(REPO_ROOT, 'templates', 'dealership');
   const installed = await engine.db.knex('fw_packs').where({ name: 'dealership' }).first();
   if (!installed) {
@@ -80,11 +85,65 @@ async function loadDemo(engine: Engine) {
     await securityLogFor(engine).record('pack_installed', { actor: CLI_ACTOR, target: `pack:${packDef.manifest.name}`, detail: { name: packDef.manifest.name, version: packDef.manifest.version, installed: r.installed.length, unchanged: r.unchanged.length } });
     process.stdout.write(`Installed the dealership pack (${r.installed.length} documents)\n`);
   }
+  return dir;
+}
+
+/** The demo data generator of the pack (templates/dealership/demo/generator.js), if present. */
+async function demoGenerator(dir: string): Promise<any | null> {
+  const file = path.join(dir, 'demo', 'generator.js');
+  return fs.existsSync(file) ? import(file) : null;
+}
+
+/** Generate demo data with a progress bar on stderr and a summary on stdout. */
+async function runDemoGenerator(engine: Engine, gen: any, opts: { seed?: number; scale?: number; today?: string }) {
+  const bar = progressBar(process.stderr);
+  let result;
+  try {
+    result = await gen.generateDemo(engine, { ...opts, onProgress: bar.update });
+  } finally {
+    bar.end();
+  }
+  const c = result.counts as Record<string, number>;
+  process.stdout.write(
+    `Loaded demo data: ${result.records} records (${c.customer ?? 0} customers, ${c.vehicle_order ?? 0} orders, ${c.payment ?? 0} payments, ` +
+    `${c.vehicle ?? 0} vehicles, ${c.repair_order ?? 0} repair orders) in ${result.seconds.toFixed(1)}s, ${Math.round(result.rate)} records/s\n` +
+    `Demo staff (password '${result.password}'): ${result.users.map((u: any) => `${u.username} (${u.role})`).join(', ')}\n`,
+  );
+}
+
+/** --demo: the dealership pack if it is not installed, and its demo data if there are no records. */
+async function loadDemo(engine: Engine) {
+  const dir = await ensureDealershipPack(engine);
+  const gen = await demoGenerator(dir);
+  if (gen) {
+    if (!(await gen.hasRecords(engine))) await runDemoGenerator(engine, gen, {});
+    return;
+  }
   const demo = path.join(dir, 'demo', 'index.js');
   if (fs.existsSync(demo)) {
     const mod = await import(demo);
     const n = await mod.loadDemoData?.(engine);
     if (n) process.stdout.write(`Loaded demo data (${n} records)\n`);
+  }
+}
+
+/** `formwork demo`: a demo dealer (or a large one for benchmarks) into a database without dealership records. */
+async function demo(args: string[]) {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, seed: { type: 'string' }, scale: { type: 'string' }, today: { type: 'string' } } });
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  const scale = values.scale === undefined ? undefined : Number(values.scale);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new Error(`invalid --seed: ${values.seed} (an integer 0…4294967295)`);
+  if (scale !== undefined && !(Number.isInteger(scale) && scale >= 1 && scale <= 1_000_000)) throw new Error(`invalid --scale: ${values.scale} (orders, 1…1000000)`);
+  if (values.today !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(values.today) && !Number.isNaN(Date.parse(values.today)))) throw new Error(`invalid --today: ${values.today} (YYYY-MM-DD)`);
+  const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  try {
+    const dir = await ensureDealershipPack(engine);
+    const gen = await demoGenerator(dir);
+    if (!gen) throw new Error('the dealership pack has no demo generator');
+    if (await gen.hasRecords(engine)) throw new Error('the database already holds dealership records; demo data loads only into a database without them (use another --db)');
+    await runDemoGenerator(engine, gen, { seed, scale, today: values.today });
+  } finally {
+    await engine.close();
   }
 }
 
@@ -139,6 +198,7 @@ export async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'serve': return serve(args);
     case 'pack': return pack(args);
+    case 'demo': return demo(args);
     case 'user': return user(args);
     case 'backup': return backup(args);
     case 'restore': return restore(args);
