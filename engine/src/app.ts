@@ -19,6 +19,7 @@ import type { RoleDef } from './auth/role-def.js';
 import { createLogger, type Logger } from './http/logger.js';
 import type { TokenCache } from './http/authn.js';
 import { createWorkflowEngine, type WorkflowEngine } from './workflow/index.js';
+import { ReportService } from './reports/report-service.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export interface Engine {
   users: UserService;
   departments: DepartmentService;
   workflow: WorkflowEngine;
+  reports: ReportService;
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
@@ -74,8 +76,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const logger = opts.logger ?? createLogger();
   const workflow = createWorkflowEngine({ db, docs, records, logger });
   await workflow.runtime.workflows.load();
+  const reports = new ReportService(db, docs, forms, records, policy, departments);
+  await reports.load();
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, logger, dataDir,
     async close() {
       await workflow.stop();
       await db.close();

@@ -39,6 +39,13 @@ export interface PublishResult {
 /** Listeners told after a publish commits (caches, workflow registry…). */
 export type PublishListener = (kind: MetaKind, key: string, doc: any, revision: number, info: { by: number | null; note: string | null }) => void | Promise<void>;
 
+/**
+ * A check a kind's document must pass before it is published, beyond its metaschema (a report's
+ * field paths against the published forms). Runs before the publishing transaction; throws
+ * AppError('validation').
+ */
+export type PublishCheck = (doc: any) => Promise<void>;
+
 export function assertKind(kind: string): MetaKind {
   if (!(META_KINDS as string[]).includes(kind)) throw notFound('没有这种元数据', `Unknown metadata kind: ${kind}`);
   return kind as MetaKind;
@@ -50,8 +57,14 @@ function assertKey(key: string) {
 
 export class DocumentService {
   private listeners: PublishListener[] = [];
+  private checks = new Map<MetaKind, PublishCheck>();
 
   constructor(private readonly db: Db) {}
+
+  /** Install the pre-publish check of a kind (one per kind). */
+  setPublishCheck(kind: MetaKind, check: PublishCheck): void {
+    this.checks.set(kind, check);
+  }
 
   onPublish(listener: PublishListener): void {
     this.listeners.push(listener);
@@ -139,10 +152,23 @@ export class DocumentService {
     key: string,
     opts: { confirmDataLoss?: boolean; by?: number | null; note?: string } = {},
   ): Promise<PublishResult> {
+    // A kind's own check reads other documents, so it runs before the transaction (SQLite has one
+    // connection); the transaction then publishes exactly the draft that was checked.
+    const check = this.checks.get(kind);
+    let checkedDraft: string | null = null;
+    if (check) {
+      const pre = await this.db.knex('fw_documents').where({ kind, key }).first();
+      if (!pre) throw notFound('文档不存在', `No ${kind} document '${key}'`);
+      checkedDraft = pre.draft as string;
+      await check(validateDocument(kind, JSON.parse(checkedDraft)));
+    }
     const result = await this.db.knex.transaction(async (trx) => {
       if (this.db.dialect === 'pg') await trx.raw('select pg_advisory_xact_lock(7406002)');
       const row = await trx('fw_documents').where({ kind, key }).first();
       if (!row) throw notFound('文档不存在', `No ${kind} document '${key}'`);
+      if (checkedDraft !== null && row.draft !== checkedDraft) {
+        throw new AppError('conflict', msg('草稿在发布过程中被修改，请重试', 'The draft changed while it was being published; try again'));
+      }
       let doc: any;
       let steps: TablePlan['steps'] = [];
       if (kind === 'forms') {

@@ -9,3 +9,4 @@ export * from './metaschema.js';
 export * from './json-schema.js';
 export * from './diff.js';
 export * from './workflow-schema.js';
+export * from './report-schema.js';

@@ -14,6 +14,7 @@ import { msg, validationError, type Msg } from '../errors.js';
 // A cycle (workflow-schema.ts builds on this file): workflow-schema.ts touches nothing of this
 // module at its top level, so either may load first.
 import { defaultWorkflowRegistry, validateWorkflowDef } from './workflow-schema.js';
+import { validateDashboardDef, validateReportDef } from './report-schema.js';
 import { PRINT_TEMPLATE_MAX_LENGTH, PRINT_TEMPLATES_MAX, printTemplateProblem } from './print-template.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -916,8 +917,7 @@ export function validateFormDef(doc: unknown): FormDef {
 /**
  * Validate a metadata document of any kind: forms, roles and workflows get their full metaschema
  * (workflows against `defaultWorkflowRegistry`, the node and trigger types the server
- * registered); reports and dashboards a minimal one for now (key, label, module; other
- * properties allowed). Every kind gets the structural check. Throws `validationError`.
+ * registered); reports and dashboards theirs (report-schema.ts). Every kind gets the structural check. Throws `validationError`.
  */
 export function validateDocument(kind: MetaKind, doc: unknown): unknown {
   switch (kind) {
@@ -932,12 +932,9 @@ export function validateDocument(kind: MetaKind, doc: unknown): unknown {
     case 'workflows':
       return validateWorkflowDef(doc, defaultWorkflowRegistry);
     case 'reports':
-    case 'dashboards': {
-      const structural = structuralErrors(doc);
-      if (Object.keys(structural).length) throw validationError(structural);
-      if (!validateMinimalSchema(doc)) throw validationError(schemaErrors(validateMinimalSchema.errors, doc));
-      return doc;
-    }
+      return validateReportDef(doc);
+    case 'dashboards':
+      return validateDashboardDef(doc);
     default:
       throw validationError({ '': [msg(`未知的元数据类型 '${String(kind)}'`, `unknown metadata kind '${String(kind)}'`)] });
   }

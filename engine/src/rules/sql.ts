@@ -77,6 +77,12 @@ export interface FilterContext {
   field(key: string): SqlField | undefined;
   /** Variables a rule may read, by first path segment: `{ $user: { id: 7 } }` serves `{"var": "$user.id"}`. */
   vars?: Record<string, unknown>;
+  /**
+   * Operations a caller adds for its own language (the report compiler's `no_related`): called
+   * with the operation's arguments for a condition whose operation is not built in. Its SQL is
+   * used as a condition as it stands (it must be two-valued, never NULL).
+   */
+  custom?: Record<string, (args: unknown[]) => CompiledFilter>;
 }
 
 export interface CompiledFilter {
@@ -379,8 +385,14 @@ class FilterCompiler {
         return this.affix(op, this.term(args[0]), this.term(args[1]));
       case 'is_empty':
         return this.isEmpty(this.term(args[0]));
-      default:
+      default: {
+        const custom = this.ctx.custom && own(this.ctx.custom, op) ? this.ctx.custom[op] : undefined;
+        if (custom) {
+          const c = custom(args);
+          return { sql: `(${c.sql})`, b: c.bindings };
+        }
         throw this.unsupported(op, '不能用于筛选字段', 'is not supported in filters on fields');
+      }
     }
   }
 
