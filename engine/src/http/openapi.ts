@@ -60,8 +60,6 @@ export type PathGroup = 'recordsExportImport' | 'reports' | 'dashboards' | 'pack
  * paths come back, and openapi-routes.test.ts checks that the document and the routes agree.
  */
 export const PLANNED: Partial<Record<PathGroup, string>> = {
-  /** `GET /api/records/:form/export`, `POST /api/records/:form/import` — issue 5 (Reports, dashboards, Excel/CSV import and export). */
-  recordsExportImport: 'issue 5',
   /** `POST /api/reports/:key/run` — issue 5. */
   reports: 'issue 5',
   /** `GET /api/dashboards/:key` — issue 5. */
@@ -473,7 +471,40 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     },
     ['at', 'by', 'action', 'changes'],
   ));
-  if (described('recordsExportImport')) addSchema('ImportResult', { type: 'object', description: t('导入结果', 'What the import did'), additionalProperties: true });
+  if (described('recordsExportImport')) {
+    const nstr = { type: ['string', 'null'] };
+    addSchema('ImportIssue', obj(
+      {
+        row: int({ minimum: 1, description: t('表格中的行号（表头为第 1 行）', 'The row number as the spreadsheet shows it (the header is row 1)') }),
+        column: { ...nstr, description: t('列的表头', "The column's header") },
+        field: { ...nstr, description: t('字段键（子表为 key.序号.key）', 'The field key (subtables: key.index.key)') },
+        message: str(),
+      },
+      ['row', 'column', 'field', 'message'],
+    ));
+    addSchema('ImportResult', obj(
+      {
+        id: str({ format: 'uuid' }), form: str(),
+        status: str({ enum: ['queued', 'running', 'done', 'failed'] }),
+        phase: { type: ['string', 'null'], enum: ['validating', 'writing', null], description: t('all_or_nothing 先校验全部行，再写入', 'all_or_nothing validates every row, then writes') },
+        dryRun: { type: 'boolean' }, mode: str({ enum: ['all_or_nothing', 'valid_only'] }),
+        fileName: nstr, fileKind: str({ enum: ['csv', 'xlsx'] }),
+        total: { type: ['integer', 'null'], description: t('数据行数（读完文件后才知道）', 'Data rows (known once the file has been read through)') },
+        processed: int({ minimum: 0, description: t('本阶段已处理的行数', 'Rows processed in the current phase') }),
+        created: int({ minimum: 0 }), failedRows: int({ minimum: 0 }), errorCount: int({ minimum: 0 }),
+        committed: { type: 'boolean', description: t('是否写入了记录', 'Whether records were written') },
+        errors: arr(ref('ImportIssue'), { description: t('前 1000 条问题（errorCount 为总数）', 'The first 1000 issues (errorCount counts them all)') }),
+        warnings: arr(ref('ImportIssue'), { description: t('被忽略的列等', 'Ignored columns and the like') }),
+        mapping: { type: 'object', additionalProperties: nstr, description: t('表头 → 字段键（null：忽略）', 'Header → field key (null: ignored)') },
+        failure: { anyOf: [{ type: 'null' }, obj({ code: str(), message: str() }, ['code', 'message'])] },
+        createdBy: { type: ['integer', 'null'] }, createdAt: str({ format: 'date-time' }),
+        startedAt: { type: ['string', 'null'], format: 'date-time' }, finishedAt: { type: ['string', 'null'], format: 'date-time' },
+      },
+      ['id', 'form', 'status', 'dryRun', 'mode', 'processed', 'created', 'failedRows', 'errorCount', 'committed', 'mapping', 'createdAt'],
+      { title: t('导入任务', 'An import') },
+    ));
+    addSchema('ImportPage', obj({ items: arr(ref('ImportResult')) }, ['items']));
+  }
   addSchema('Task', obj(
     {
       id: int({ minimum: 1 }), title: str(), workflow: str(), node: str({ description: t('流程节点 id', 'The workflow node id') }),
@@ -964,8 +995,12 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
         ...(pathParams.length ? { parameters: pathParams } : {}),
         get: op({
           tag, id: `export${idPart}Records`, summary: ['导出记录（CSV 或 XLSX）', 'Export records (CSV or XLSX)'],
-          parameters: [paramRef('ExportFormat'), paramRef('Filter')],
-          responses: { 200: { description: t('导出的文件', 'The file'), content: fileContent } },
+          description: t(
+            '需要 read 和 export 权限；按调用者的行范围与筛选导出，隐藏字段不出现，脱敏字段为脱敏值。CSV 为带 BOM 的 UTF-8；以 = + - @ 开头的文本前加 \'。表头为中文标签（`lang=en` 为英文）',
+            "Needs the read and export rights; the caller's row scope and filter apply, hidden fields are absent and masked ones masked. CSV is UTF-8 with a BOM; text starting with = + - @ gets a leading '. Headers are the zh-CN labels (`lang=en`: English)",
+          ),
+          parameters: [paramRef('ExportFormat'), paramRef('Filter'), { name: 'lang', in: 'query', required: false, schema: str({ enum: ['zh-CN', 'en'], default: 'zh-CN' }) }],
+          responses: { 200: { description: t('导出的文件（附件）', 'The file (an attachment)'), content: fileContent } },
           errors: ['BadRequest', 'NotFound'],
         }),
       });
@@ -973,9 +1008,23 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
         ...(pathParams.length ? { parameters: pathParams } : {}),
         post: op({
           tag, id: `import${idPart}Records`, summary: ['导入记录（CSV 或 XLSX）', 'Import records (CSV or XLSX)'],
+          description: t(
+            '请求体就是文件本身（不是 multipart）。需要 create 和 import 权限。表头按字段键、中文或英文标签自动对应，`mapping` 可指定。任务在后台运行：202 返回任务，进度见 `GET /api/imports/{id}`。每条新记录都会触发自动化',
+            'The body is the file itself (not multipart). Needs the create and import rights. Headers match field keys and zh-CN/English labels; `mapping` overrides. The job runs in the background: 202 with the job, progress at `GET /api/imports/{id}`. Each created record fires its automations',
+          ),
+          parameters: [
+            { name: 'dryRun', in: 'query', required: false, description: t('`1`：只校验，不写入', '`1`: check every row, write nothing'), schema: str({ enum: ['0', '1'] }) },
+            { name: 'mode', in: 'query', required: false, description: t('`all_or_nothing`：有一行不合格则都不写入；`valid_only`：写入合格的行', '`all_or_nothing`: nothing is written if any row fails; `valid_only`: the valid rows are written'), schema: str({ enum: ['all_or_nothing', 'valid_only'], default: 'all_or_nothing' }) },
+            { name: 'mapping', in: 'query', required: false, description: t('URL 编码的 JSON `{"表头": "字段键" | null}`', 'URL-encoded JSON `{"header": "field_key" | null}`'), schema: str() },
+            { name: 'wait', in: 'query', required: false, description: t('`1`：等任务结束，200 返回结果', '`1`: wait for the job to end and answer 200 with it'), schema: str({ enum: ['0', '1'] }) },
+            { name: 'fileName', in: 'query', required: false, schema: str({ maxLength: 255 }) },
+          ],
           body: { content: fileContent },
-          responses: { 200: ok(t('导入结果', 'What was imported'), ref('ImportResult')) },
-          errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+          responses: {
+            202: ok(t('已排队的导入任务', 'The import, queued'), ref('ImportResult')),
+            200: ok(t('结束的导入任务（wait=1）', 'The finished import (wait=1)'), ref('ImportResult')),
+          },
+          errors: ['BadRequest', 'NotFound', 'PayloadTooLarge'],
         }),
       });
     }
@@ -1166,6 +1215,29 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       errors: ['NotFound'],
     }),
   });
+
+  if (described('recordsExportImport')) {
+    path('/api/imports', {
+      get: op({
+        tag: 'records', id: 'listImports', summary: ['我最近的导入', 'My recent imports'],
+        parameters: [
+          { name: 'form', in: 'query', required: false, schema: str({ pattern: KEY_PATTERN }) },
+          { name: 'all', in: 'query', required: false, description: t('`1`：所有人的（仅管理员）', "`1`: everyone's (administrators)"), schema: str({ enum: ['0', '1'] }) },
+        ],
+        responses: { 200: ok(t('导入任务（最新的在前，不含逐行问题）', 'Imports (newest first, without their row issues)'), ref('ImportPage')) },
+        errors: ['BadRequest'],
+      }),
+    });
+    path('/api/imports/{id}', {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str({ format: 'uuid' }) }],
+      get: op({
+        tag: 'records', id: 'getImport', summary: ['导入任务的进度与结果', "An import's progress and result"],
+        description: t('创建者或管理员可见', 'For its creator or an administrator'),
+        responses: { 200: ok(t('导入任务', 'The import'), ref('ImportResult')) },
+        errors: ['NotFound'],
+      }),
+    });
+  }
 
   // ----- reports, dashboards, packs (PLANNED until their issues mount them) --------------------
   if (described('reports')) {

@@ -25,6 +25,7 @@ import { securityLogFor } from '../auth/security-log.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
 import { hooksRouter } from './hooks-router.js';
+import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -139,6 +140,9 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/departments', departmentChanges(securityLogFor(engine)), departmentsRouter(engine.departments));
   api.use('/meta', metaRouter(engine));
   api.use('/records', printRouter(engine));
+  // Before the records router: its `/:form/:id` would take `export`.
+  api.use('/records', transferRouter(engine));
+  api.use('/imports', importsRouter(engine));
   api.use('/records', recordsRouter(engine.records));
   api.use('/records', recordWorkflowRouter(engine));
   api.use('/tasks', tasksRouter(engine));

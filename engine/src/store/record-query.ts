@@ -212,6 +212,47 @@ export class RecordQuery {
     return { items: this.finish(form, scope, items), total: Number((countRow as any)?.n ?? 0), page, pageSize };
   }
 
+  /**
+   * Every record matching the filter within the scope, page after page, keyset by id (no
+   * OFFSET): exports. The same rules as `list` — the scope's row condition, the caller's filter
+   * only over fields they may see unmasked, hidden fields absent, masked ones masked. Subtables
+   * are left out unless `subtables` is set. The filter is compiled (and a bad one thrown) before
+   * the first page is read.
+   */
+  async *iterate(
+    form: CompiledForm, params: { filter?: JsonLogic; subtables?: boolean }, scope: ReadScope = {}, batch = 1000, trx?: Knex,
+  ): AsyncGenerator<ApiRecord[], void, undefined> {
+    const visible = this.filterable(form, scope);
+    const knex = trx ?? this.db.knex;
+    const base = knex(`${form.table} as t`);
+    this.applyWhere(base, form, scope.rows, scope, null);
+    this.applyWhere(base, form, params.filter, scope, visible);
+    const select = this.selectList(form, scope);
+    let last = 0;
+    for (;;) {
+      const rows = await base.clone().select(select).where('t.id', '>', last).orderBy('t.id', 'asc').limit(batch);
+      if (!rows.length) return;
+      last = Number(rows[rows.length - 1].id);
+      const recs = this.toRecords(form, scope, rows);
+      if (params.subtables) await this.attachSubtables(knex, form, scope, recs);
+      yield this.finish(form, scope, recs);
+      if (rows.length < batch) return;
+    }
+  }
+
+  /**
+   * Ids of the records whose field `key` equals one of `values`, within the scope (imports
+   * resolve relation cells by the target's title). Only visible, unmasked, comparable fields.
+   */
+  async idsByValue(form: CompiledForm, key: string, values: unknown[], scope: ReadScope = {}, trx?: Knex): Promise<Array<{ id: number; value: unknown }>> {
+    if (!values.length) return [];
+    const ref = this.resolver(form, this.filterable(form, scope))(key);
+    if (!ref || columnKind(ref.field) === 'json') return [];
+    const qb = (trx ?? this.db.knex)(`${form.table} as t`).select({ id: 't.id', v: `t.${ref.field.column}` }).whereIn(`t.${ref.field.column}`, values as any[]);
+    this.applyWhere(qb, form, scope.rows, scope, null);
+    return (await qb).map((r: any) => ({ id: Number(r.id), value: r.v }));
+  }
+
   /** Nulls sort last ascending and first descending on both databases (PostgreSQL's default). */
   private nulls(desc: boolean): string {
     if (this.db.dialect === 'pg') return '';

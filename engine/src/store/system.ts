@@ -299,6 +299,40 @@ $fw$`);
       });
     },
   },
+  {
+    name: '009_imports',
+    async up(knex) {
+      // Record imports (records/import-jobs.ts): one row per uploaded file, its progress updated
+      // every batch so any process can report it; `errors` holds the first rows' problems only.
+      await knex.schema.createTable('fw_imports', (t) => {
+        t.string('id', 36).primary(); // a UUID
+        t.string('form', 48).notNullable();
+        t.integer('created_by');
+        t.string('status', 16).notNullable(); // queued | running | done | failed
+        t.string('phase', 16); // validating | writing
+        t.boolean('dry_run').notNullable().defaultTo(false);
+        t.string('mode', 16).notNullable(); // all_or_nothing | valid_only
+        t.string('file_name', 255);
+        t.string('file_kind', 8).notNullable(); // csv | xlsx
+        t.bigInteger('file_size').notNullable().defaultTo(0);
+        t.integer('total');
+        t.integer('processed').notNullable().defaultTo(0);
+        t.integer('created').notNullable().defaultTo(0);
+        t.integer('failed_rows').notNullable().defaultTo(0);
+        t.integer('error_count').notNullable().defaultTo(0);
+        t.text('errors'); // JSON [{row, column, field, message: {zh-CN, en}}], capped
+        t.text('warnings'); // JSON, same shape
+        t.text('mapping'); // JSON {header: field key | null}
+        t.text('failure'); // JSON {code, message} when the job itself failed
+        ts(t, 'created_at').notNullable();
+        ts(t, 'started_at');
+        ts(t, 'updated_at');
+        ts(t, 'finished_at');
+        t.index(['created_by', 'created_at']);
+        t.index(['form', 'created_at']);
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

@@ -54,6 +54,8 @@ const ANY_SIGNED_IN: Record<string, Check> = {
   'GET /api/tasks': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
   'GET /api/notifications': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
   'POST /api/notifications/read-all': (r) => expect(r.status).toBeLessThan(300),
+  // the caller's own imports (none)
+  'GET /api/imports': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
 };
 
 /** A body that passes the usual shape checks, so the answer is the permission check's. */
