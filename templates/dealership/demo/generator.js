@@ -767,11 +767,14 @@ export async function generateDemo(engine, opts = {}) {
     partsByKind.get(key).push(p);
   }
   const R = owned.ids.length ? plan.repairOrders : 0;
+  // The intake date, when the form has one (repair orders follow the year; the last few are today's)
+  const roDate = engine.forms.peek('repair_order')?.byKey.get('opened_on') ? 'opened_on' : null;
   await inBatches('repair_orders', R, async (trx, k, track) => {
     const d = dice(seed, K.repair, k);
     const v = d.int(0, owned.ids.length - 1);
     const m = owned.models[v];
-    const sinceDelivery = Math.max(1, today - owned.days[v]);
+    const day = k >= R - 6 ? today : Math.min(today, Math.max(owned.days[v] + 1, year.at((k + d.random()) / R)));
+    const sinceDelivery = Math.max(1, day - owned.days[v]);
     const [complaint, kind] = sinceDelivery < 200 && d.chance(0.6) ? COMPLAINTS[0] : d.weighted(COMPLAINTS.slice(1).map((c) => [c, c[1] === 'service' ? 6 : 1]));
     const labor = LABOR[kind].map(([item, hours]) => ({ item, hours, rate: MODELS[m].rate }));
     const parts = [];
@@ -780,9 +783,11 @@ export async function generateDemo(engine, opts = {}) {
     }
     // recent ones are still in the workshop
     const status = k >= R - 6 ? ['open', 'in_progress', 'in_progress', 'qc', 'settled', 'open'][R - 1 - k] : 'delivered';
+    // delivered ones came in some day since the car's delivery; the ones still in the workshop today
+    const openedDay = status === 'delivered' ? today - d.int(0, Math.min(sinceDelivery - 1, 330)) : today;
     await create(trx, track, 'repair_order', {
-      customer: owned.customers[v], owned_vehicle: owned.ids[v], mileage_in: Math.round(sinceDelivery * (25 + d.random() * 40)),
-      complaint, labor, parts, status,
+      customer: owned.customers[v], owned_vehicle: owned.ids[v], opened_on: isoOf(openedDay), mileage_in: Math.round((openedDay - owned.days[v]) * (25 + d.random() * 40)),
+      complaint, labor, parts, status, ...(roDate ? { [roDate]: isoOf(day) } : {}),
     }, serviceAdvisors[k % serviceAdvisors.length]);
     return 1;
   });

@@ -1,39 +1,16 @@
 /**
- * Demo data for `formwork serve --demo`: a small believable store, deterministic from a seed,
- * written through the engine's RecordService (the only door to record tables), so every rule,
- * autonumber and rollup applies. Loaded only when the database holds no records.
- *
- * The full generator (a year of a store, and up to a million orders for benchmarks) belongs to
- * the reports issue; this is its first, small step.
+ * `loadDemoData`: a small store (about 100 records), deterministic from a seed, written through
+ * the engine's RecordService (the only door to record tables), so every rule, autonumber and
+ * rollup applies. Loaded only when the database holds no records. Used by tests.
+ * The full generator — a year of a store, and
+ * up to a million orders for benchmarks — is `generator.js` (`formwork demo`, `serve --demo`).
  */
 
+import { prng, makeVin } from './generator.js';
+
+export { makeVin };
+
 const SYSTEM = { userId: null, username: 'system', roles: ['admin'], departmentId: null, isAdmin: true, isSystem: true };
-
-/** mulberry32: a tiny deterministic PRNG. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const VIN_VALUES = { A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3, U: 4, V: 5, W: 6, X: 7, Y: 8, Z: 9 };
-const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
-
-/** A VIN with a valid ISO 3779 check digit. */
-export function makeVin(random, wmi = 'LSV') {
-  const chars = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
-  const pick = () => chars[Math.floor(random() * chars.length)];
-  const vin = (wmi + Array.from({ length: 14 }, pick).join('')).split('');
-  vin[8] = '0';
-  const sum = vin.reduce((s, c, i) => s + (/\d/.test(c) ? Number(c) : VIN_VALUES[c]) * VIN_WEIGHTS[i], 0);
-  vin[8] = '0123456789X'[sum % 11];
-  return vin.join('');
-}
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗'];
 const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '晨', '宇轩', '子涵'];
@@ -56,7 +33,7 @@ export async function loadDemoData(engine, { seed = 20261125, customers = 40 } =
   const r = engine.records;
   const existing = await r.list(SYSTEM, 'customer', { pageSize: 1 });
   if (existing.total > 0) return 0;
-  const random = rng(seed);
+  const random = prng(seed);
   const pick = (list) => list[Math.floor(random() * list.length)];
   const today = new Date();
   const daysAgo = (n) => isoDate(new Date(today.getTime() - n * 86400_000));

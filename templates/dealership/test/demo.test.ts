@@ -46,7 +46,7 @@ async function digest(engine: Engine): Promise<string> {
   for (const v of await all(engine, 'vehicle')) h.update(JSON.stringify([v.vin, v.color, v.in_stock_date, v.status, v.cost]));
   for (const p of await all(engine, 'payment')) h.update(JSON.stringify([p.kind, p.amount, p.paid_at]));
   for (const v of await all(engine, 'owned_vehicle')) h.update(JSON.stringify([phoneOf.get(v.customer), v.vin, v.plate, v.insurance_expiry, v.next_service_date]));
-  for (const r of await all(engine, 'repair_order')) h.update(JSON.stringify([phoneOf.get(r.customer), r.mileage_in, r.total, r.status]));
+  for (const r of await all(engine, 'repair_order')) h.update(JSON.stringify([phoneOf.get(r.customer), r.mileage_in, r.total, r.status, r.opened_on ?? null]));
   return h.digest('hex');
 }
 
@@ -153,6 +153,23 @@ describe.each(DIALECTS)('demo data generator on %s', (dialect) => {
     }
     expect(statuses.has('delivered')).toBe(true);
     expect(statuses.has('pending_approval')).toBe(true); // the live ones
+  });
+
+  it('repair orders have labour and parts rows, and (when the form has one) an intake date within the year after the delivery', async () => {
+    const owned = new Map((await all(t.engine, 'owned_vehicle')).map((v) => [v.id, v]));
+    const ros = await all(t.engine, 'repair_order');
+    expect(ros.length).toBeGreaterThan(0);
+    for (const r of ros) {
+      expect(r.labor.length).toBeGreaterThan(0);
+      expect(r.total).toBeGreaterThan(0);
+      expect(owned.get(r.owned_vehicle)?.customer).toBe(r.customer);
+      if ('opened_on' in r) {
+        expect(daysBetween(TODAY, r.opened_on)).toBeGreaterThanOrEqual(0);
+        expect(daysBetween(TODAY, r.opened_on)).toBeLessThan(366);
+        expect(r.opened_on >= owned.get(r.owned_vehicle)!.delivery_date).toBe(true);
+      }
+    }
+    expect(ros.some((r) => r.parts.length > 0)).toBe(true);
   });
 
   it('stock ages spread over the 0–45, 46–90 and >90 day buckets', async () => {
