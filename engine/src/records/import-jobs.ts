@@ -393,7 +393,7 @@ export class ImportService {
         if (!issues.length) {
           try {
             if (kind === 'write_all') await service.createIn(trx, actor, form.key, r.input);
-            else await trx.transaction((sp) => service.createIn(sp, actor, form.key, r.input));
+            else await savepoint(trx, () => service.createIn(trx, actor, form.key, r.input));
             created++;
             if (kind === 'validate') this.remember(r.row, r.input, uniques, seen);
           } catch (e) {
@@ -545,6 +545,25 @@ export class ImportService {
       users: (trx, texts) => byIdOrName(trx, 'fw_users', ['username', 'display_name'], texts),
       departments: (trx, texts) => byIdOrName(trx, 'fw_departments', ['key', 'name'], texts),
     };
+  }
+}
+
+/**
+ * A savepoint around one row, in plain SQL on the batch transaction: knex's nested
+ * `trx.transaction()` builds a whole transaction object per call, which cost more than the
+ * row's own statements. A failed row rolls back to the savepoint (PostgreSQL's transaction
+ * stays usable; SQLite drops the row's partial writes).
+ */
+async function savepoint<T>(trx: Knex.Transaction, fn: () => Promise<T>): Promise<T> {
+  await trx.raw('savepoint fw_import_row');
+  try {
+    const out = await fn();
+    await trx.raw('release savepoint fw_import_row');
+    return out;
+  } catch (e) {
+    await trx.raw('rollback to savepoint fw_import_row');
+    await trx.raw('release savepoint fw_import_row');
+    throw e;
   }
 }
 
