@@ -28,6 +28,13 @@ export type PrintHelper = (typeof PRINT_HELPERS)[number];
 /** The built-in handlebars helpers a print template may use. */
 export const BUILTIN_PRINT_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'] as const;
 
+/** How many arguments each helper takes: [min, max]. */
+const ARITY: Record<string, [number, number]> = {
+  if: [1, 1], unless: [1, 1], each: [1, 1], with: [1, 1], lookup: [2, 2],
+  yuan: [1, 1], number: [1, 2], date: [1, 2], datetime: [1, 2], upper_amount: [1, 1], option: [2, 2],
+  eq: [2, 2], add: [2, 2], sub: [2, 2], mul: [2, 2], sum: [2, 2], index1: [1, 1], default: [2, 2],
+};
+
 /** Formats `{{date v FORMAT}}` accepts (the first is the default). */
 export const DATE_FORMATS = ['YYYY-MM-DD', 'YYYY/MM/DD', 'YYYY年MM月DD日', 'YYYY年M月D日'] as const;
 /** Formats `{{datetime v FORMAT}}` accepts (the first is the default). */
@@ -101,6 +108,17 @@ function astProblem(ast: unknown): Msg | null {
       const path = n.path as AstNode | undefined;
       const name = path?.type === 'PathExpression' ? (path.original as string) : undefined;
       const params = Array.isArray(n.params) ? (n.params as AstNode[]) : [];
+      const simple = path?.type === 'PathExpression' && !path.data && Array.isArray(path.parts) && path.parts.length === 1 && !/^(\.|this\b)/.test(String(name));
+      const hash = n.hash as AstNode | undefined;
+      const isCall = params.length > 0 || (Array.isArray(hash?.pairs) && hash.pairs.length > 0) || n.type === 'SubExpression';
+      if (simple && isCall && !Object.prototype.hasOwnProperty.call(ARITY, String(name))) {
+        return msg(`未知的辅助函数 '${name}'${w.zh}`, `unknown helper ${name}${w.en}`);
+      }
+      const arity = simple && name && Object.prototype.hasOwnProperty.call(ARITY, name) ? ARITY[name] : undefined;
+      if (arity && (params.length < arity[0] || params.length > arity[1])) {
+        const count = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]}–${arity[1]}`;
+        return msg(`${name} 需要 ${count} 个参数${w.zh}`, `${name} takes ${count} argument(s)${w.en}`);
+      }
       if (name === 'lookup') {
         const key = params[1];
         if (key?.type === 'StringLiteral' && FORBIDDEN_TEMPLATE_NAMES.has(String(key.value))) {
@@ -147,7 +165,11 @@ export function printTemplateProblem(source: string): Msg | null {
   const problem = astProblem(ast);
   if (problem) return problem;
   try {
-    Handlebars.precompile(ast as hbs.AST.Program, printCompileOptions());
+    // handlebars' first compiler pass (the opcodes: where knownHelpersOnly and the other compile
+    // errors arise), without generating the JavaScript, which is slow on large templates and
+    // happens once per revision when the template is first printed.
+    const Compiler = (Handlebars as unknown as { Compiler: new () => { compile(ast: unknown, options: object): unknown } }).Compiler;
+    new Compiler().compile(ast, { ...printCompileOptions(), data: true });
   } catch (e) {
     const m = handlebarsMessage(e);
     return msg(`模板无法编译：${m}`, `the template does not compile: ${m}`);
