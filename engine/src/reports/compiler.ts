@@ -523,6 +523,15 @@ class ReportCompiler {
       }
       selects.push({ alias: d.key, frag: value });
       sortSql.set(d.key, q(d.key));
+      if (!d.grain && !d.transform && r.field.options?.length && (type === 'select' || type === 'text')) {
+        // A select sorts in its options' order (a funnel's stages), not by key.
+        const opts = r.field.options;
+        selects.push({
+          alias: `__o_${d.key}`,
+          frag: { sql: `CASE ${opts.map((_, j) => `WHEN ${value.sql} = ? THEN ${j}`).join(' ')} ELSE ${opts.length} END`, b: opts.map((o) => o.key) },
+        });
+        sortSql.set(d.key, q(`__o_${d.key}`));
+      }
       if (type === 'money' && !d.grain && !d.transform) post.set(d.key, (v) => (v == null ? null : Number(v) / 100));
       else if (outType === 'number' || type === 'number' || type === 'percent') post.set(d.key, toNumber);
       if (type === 'boolean') post.set(d.key, (v) => (v == null ? null : v === true || v === 1 || v === '1'));
@@ -638,7 +647,15 @@ class ReportCompiler {
           if (c.field) {
             const r = await this.resolve(c.field, `/columns/${i}/field`, true);
             const type = r.field.type;
-            if (type === 'relation') {
+            if ((type === 'user' || type === 'department') && !r.field.multiple) {
+              // A person or a department by name.
+              const alias = `p${++this.aliasSeq}`;
+              const [table, name] = type === 'user' ? ['fw_users', 'display_name'] : ['fw_departments', 'name'];
+              this.joins.push({ sql: ` LEFT JOIN ${q(table)} AS ${q(alias)} ON ${q(alias)}."id" = ${r.sql}`, b: [] });
+              selects.push({ alias: c.key, frag: { sql: `${q(alias)}.${q(name)}`, b: [] } });
+              columns.push({ key: c.key, kind: 'column', label: this.label(c.label, this.fieldLabel(r, c.field)), type: 'text' });
+              havingTypes.set(c.key, 'text');
+            } else if (type === 'relation') {
               const target = await env.form(r.field.relation!.form);
               let sql = r.sql;
               if (target.def.titleField) {

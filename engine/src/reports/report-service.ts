@@ -44,6 +44,19 @@ export interface WidgetRun {
 
 const SYSTEM_ACCESS: FormAccess = { readable: true, visible: null, masked: new Set(), rows: null };
 
+/**
+ * A param's or a dashboard filter's default: a value, or json-logic evaluated now (a date range's
+ * `from` and `to` each: `{"from": {"date_add": [{"today": []}, -30, "day"]}, "to": {"today": []}}`).
+ */
+export function evalParamDefault(type: string, d: unknown): unknown {
+  if (d === undefined) return undefined;
+  if (type === 'date_range' && d && typeof d === 'object' && !Array.isArray(d)) {
+    const r = d as Record<string, unknown>;
+    return { from: r.from === undefined ? null : applyRule(r.from, {}), to: r.to === undefined ? null : applyRule(r.to, {}) };
+  }
+  return applyRule(d, {});
+}
+
 /** The current offset of a zone from UTC, in minutes. */
 export function zoneOffsetMinutes(tz: string, at = new Date()): number {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -154,12 +167,7 @@ export class ReportService {
   }
 
   private evalDefault(p: ReportParamDef): unknown {
-    const d = p.default;
-    if (p.type === 'date_range' && d && typeof d === 'object' && !Array.isArray(d)) {
-      const r = d as Record<string, unknown>;
-      return { from: r.from === undefined ? undefined : applyRule(r.from, {}), to: r.to === undefined ? undefined : applyRule(r.to, {}) };
-    }
-    return applyRule(d, {});
+    return evalParamDefault(p.type, p.default);
   }
 
   private async addParam(p: ReportParamDef, v: unknown, values: Record<string, unknown>, conditions: JsonLogic[]): Promise<Msg | null> {
@@ -330,7 +338,7 @@ export class ReportService {
     return {
       key: def.key, label: labelText(def.label, lang) || def.key, module: def.module ?? null,
       description: def.description ? labelText(def.description, lang) : null,
-      filters: (def.filters ?? []).map((f) => ({ ...f, label: labelText(f.label, lang) || f.key })),
+      filters: (def.filters ?? []).map((f) => ({ ...f, label: labelText(f.label, lang) || f.key, value: evalParamDefault(f.type, f.default) ?? null })),
       widgets,
     };
   }
@@ -343,7 +351,7 @@ export class ReportService {
     for (const k of Object.keys(filters)) if (!known.has(k)) throw validationError({ [`filters.${k}`]: [msg(`仪表盘没有筛选 ${k}`, `the dashboard has no filter '${k}'`)] });
     const values: Record<string, unknown> = {};
     for (const f of def.filters ?? []) {
-      const v = Object.prototype.hasOwnProperty.call(filters, f.key) ? filters[f.key] : f.default;
+      const v = Object.prototype.hasOwnProperty.call(filters, f.key) ? filters[f.key] : evalParamDefault(f.type, f.default);
       if (v !== undefined && v !== null && v !== '') values[f.key] = v;
     }
     const view = await this.view(actor, def, lang);

@@ -260,7 +260,7 @@ describe.each(DIALECTS)('reports on %s', (dialect) => {
       measures: [{ key: 'n', op: 'count' }],
     });
     const res: any = await run(admin, 'pivot');
-    const statuses = [...new Set(sales.map((s) => s.status))].sort();
+    const statuses = ['open', 'done', 'void'].filter((st) => sales.some((s) => s.status === st)); // the options' order
     expect(res.pivotValues).toEqual(statuses);
     for (const row of res.rows) {
       statuses.forEach((st, i) => {
@@ -332,7 +332,7 @@ describe.each(DIALECTS)('reports on %s', (dialect) => {
     });
     const res = await run(admin, 'by_status', { period: { from: '2026-02-01', to: '2026-03-31' }, status: ['open', 'done'] });
     const inRange = sales.filter((s) => s.sold_on >= '2026-02-01' && s.sold_on <= '2026-03-31' && s.status !== 'void');
-    expect(res.rows).toEqual(['done', 'open'].map((st) => ({ status: st, n: inRange.filter((s) => s.status === st).length })).filter((x) => x.n));
+    expect(res.rows).toEqual(['open', 'done'].map((st) => ({ status: st, n: inRange.filter((s) => s.status === st).length })).filter((x) => x.n));
     expect(res.params).toEqual({ period: { from: '2026-02-01', to: '2026-03-31' }, status: ['open', 'done'] });
     // The drill-down carries the params.
     const list = await t.engine.records.list(admin, 'sale', { filter: res.drill![0]!.filter, pageSize: 500 });
@@ -418,7 +418,7 @@ describe.each(DIALECTS)('reports on %s', (dialect) => {
       expect(r.status).toBe(200);
       const jan = sales.filter((x) => x.sold_on.startsWith('2026-01'));
       expect(r.body.columns.map((c: any) => [c.key, c.type])).toEqual([['status', 'select'], ['n', 'number']]);
-      expect(r.body.rows).toEqual(['done', 'open', 'void'].map((st) => ({ status: st, n: jan.filter((x) => x.status === st).length })).filter((x) => x.n));
+      expect(r.body.rows).toEqual(['open', 'done', 'void'].map((st) => ({ status: st, n: jan.filter((x) => x.status === st).length })).filter((x) => x.n));
       expect((await s.api('/api/reports/nope/run', { body: {} })).status).toBe(404);
       expect((await s.api('/api/reports/by_status/run', { body: { params: 'x' } })).status).toBe(422);
       const en = await s.api('/api/reports/by_product_month/run', { body: {}, headers: { 'accept-language': 'en' } });

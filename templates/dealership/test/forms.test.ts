@@ -183,6 +183,7 @@ const CONTRACT: Record<string, FormSpec> = {
       ro_no: { type: 'autonumber' },
       customer: { type: 'relation', target: 'customer', required: true },
       owned_vehicle: { type: 'relation', target: 'owned_vehicle' },
+      opened_on: { type: 'date', required: true },
       mileage_in: { type: 'number' },
       complaint: { type: 'textarea' },
       labor: {
@@ -562,7 +563,7 @@ describe('record payloads', () => {
       insurance_expiry: '2025-05-19', next_service_date: '2024-11-20',
     },
     repair_order: {
-      customer: 1, owned_vehicle: 1, mileage_in: 5230, complaint: '保养', status: 'open',
+      customer: 1, owned_vehicle: 1, opened_on: '2026-05-20', mileage_in: 5230, complaint: '保养', status: 'open',
       labor: [{ item: '更换机油机滤', hours: 0.5, rate: 180 }], parts: [{ part: 1, qty: 1, price: 88.8 }],
     },
   };
