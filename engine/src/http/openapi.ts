@@ -60,10 +60,6 @@ export type PathGroup = 'recordsExportImport' | 'reports' | 'dashboards' | 'pack
  * paths come back, and openapi-routes.test.ts checks that the document and the routes agree.
  */
 export const PLANNED: Partial<Record<PathGroup, string>> = {
-  /** `POST /api/reports/:key/run` — issue 5. */
-  reports: 'issue 5',
-  /** `GET /api/dashboards/:key` — issue 5. */
-  dashboards: 'issue 5',
   /** `GET /api/packs`, `POST /api/packs/install|upgrade`, `GET /api/packs/export` — issue 7 (Template packs). */
   packs: 'issue 7',
 };
@@ -615,17 +611,55 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
   ));
   addSchema('WebhookDeliveryPage', obj({ items: arr(ref('WebhookDelivery'), { description: t('最新的在前', 'Newest first') }) }, ['items']));
   if (described('reports')) {
-    addSchema('ReportRunRequest', obj({ params: { type: 'object', additionalProperties: true } }));
+    addSchema('ReportRunRequest', obj({ params: { type: 'object', additionalProperties: true, description: t('报表参数（如 {"period":{"from":"2026-01-01","to":"2026-03-31"}}）', 'Report params (e.g. {"period":{"from":"2026-01-01","to":"2026-03-31"}})') } }));
+    addSchema('ReportColumn', obj(
+      {
+        key: str(), label: str(), type: str({ description: t('字段类型，或 number / money / percent / bucket', 'A field type, or number / money / percent / bucket') }),
+        kind: str({ enum: ['dimension', 'measure', 'column'] }),
+        options: arr(obj({ key: str(), label: str() }, ['key', 'label']), { description: t('选项键 → 显示名', 'Option key → label') }),
+      },
+      ['key', 'label', 'type'],
+    ));
+    const reportRow = { type: 'object', description: t('列键 → 值', 'Column key → value'), additionalProperties: true };
     addSchema('ReportResult', obj(
       {
-        columns: arr(obj({ key: str(), label: ref('Label'), type: str() }, ['key', 'label', 'type'])),
-        rows: arr({ type: 'object', description: t('列键 → 值', 'Column key → value'), additionalProperties: true }),
+        key: str(), label: str(), category: str(), type: str({ enum: ['table', 'pivot', 'chart'] }),
+        chart: { type: 'object', additionalProperties: true }, params: { type: 'object', additionalProperties: true },
+        columns: arr(ref('ReportColumn')),
+        rows: arr(reportRow),
+        totals: reportRow,
+        drill: arr({ oneOf: [{ type: 'null' }, obj({ form: str(), filter: {} }, ['form', 'filter'])] }, { description: t('每行对应的记录列表筛选（下钻）', "Per row: the list filter of the records behind it (drill-down)") }),
+        ids: arr(int(), { description: t('明细报表每行的记录 id', "A detail report's record id per row") }),
       },
       ['columns', 'rows'],
+      { additionalProperties: true },
     ));
+    addSchema('ReportSummary', obj({ key: str(), label: str(), category: str(), module: { type: ['string', 'null'] }, params: arr({ type: 'object', additionalProperties: true }) }, ['key', 'label', 'category']));
   }
   if (described('dashboards')) {
-    addSchema('Dashboard', obj({ key: str(), label: ref('Label'), layout: {}, widgets: arr({ type: 'object' }) }, ['key'], { additionalProperties: true }));
+    addSchema('DashboardWidget', obj(
+      {
+        id: str(), report: str(), title: str(), type: str(), chart: { type: ['object', 'null'], additionalProperties: true },
+        layout: obj({ x: int(), y: int(), w: int(), h: int() }, ['x', 'y', 'w', 'h']),
+        params: { type: 'object', additionalProperties: true, description: t('报表参数 → 全局筛选（"$filters.KEY"）或常量', 'Report param → a global filter ("$filters.KEY") or a constant') },
+      },
+      ['id', 'report', 'layout'],
+    ));
+    addSchema('Dashboard', obj(
+      {
+        key: str(), label: str(), module: { type: ['string', 'null'] }, description: { type: ['string', 'null'] },
+        filters: arr({ type: 'object', additionalProperties: true }), widgets: arr(ref('DashboardWidget')),
+      },
+      ['key', 'label', 'filters', 'widgets'],
+      { additionalProperties: true },
+    ));
+    addSchema('DashboardRun', obj(
+      {
+        key: str(),
+        widgets: arr(obj({ id: str(), report: str(), result: ref('ReportResult'), error: obj({ code: str(), message: str() }, ['code', 'message']) }, ['id', 'report'])),
+      },
+      ['key', 'widgets'],
+    ));
   }
   if (described('packs')) {
     addSchema('PackManifest', obj(
@@ -1241,20 +1275,36 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
 
   // ----- reports, dashboards, packs (PLANNED until their issues mount them) --------------------
   if (described('reports')) {
+    path('/api/reports', {
+      get: op({ tag: 'reports', id: 'listReports', summary: ['我可以运行的报表', 'The reports the caller may run'], responses: { 200: ok(t('报表', 'Reports'), obj({ items: arr(ref('ReportSummary')) }, ['items'])) } }),
+    });
     path('/api/reports/{key}/run', {
       parameters: [paramRef('ReportKey')],
       post: op({
         tag: 'reports', id: 'runReport', summary: ['运行报表', 'Run a report'],
+        description: t('调用者的行范围与字段权限在查询内生效：无权查看的字段对应的列不出现。', "The caller's row scope and field permissions apply inside the query: columns over fields they may not see are absent."),
         body: { content: json(ref('ReportRunRequest')), required: false },
         responses: { 200: ok(t('列与行', 'Columns and rows'), ref('ReportResult')) },
-        errors: ['BadRequest', 'NotFound', 'Validation'],
+        errors: ['BadRequest', 'Forbidden', 'NotFound', 'Validation'],
       }),
     });
   }
   if (described('dashboards')) {
+    path('/api/dashboards', {
+      get: op({ tag: 'reports', id: 'listDashboards', summary: ['我可以查看的仪表板', 'The dashboards the caller may open'], responses: { 200: ok(t('仪表板', 'Dashboards'), obj({ items: arr(obj({ key: str(), label: str(), module: { type: ['string', 'null'] } }, ['key', 'label'])) }, ['items'])) } }),
+    });
     path('/api/dashboards/{key}', {
       parameters: [paramRef('DashboardKey')],
-      get: op({ tag: 'reports', id: 'getDashboard', summary: ['仪表板的布局与组件', "A dashboard's layout and widgets"], responses: { 200: ok(t('仪表板', 'The dashboard'), ref('Dashboard')) }, errors: ['NotFound'] }),
+      get: op({ tag: 'reports', id: 'getDashboard', summary: ['仪表板的布局与组件', "A dashboard's layout and widgets"], responses: { 200: ok(t('仪表板', 'The dashboard'), ref('Dashboard')) }, errors: ['Forbidden', 'NotFound'] }),
+    });
+    path('/api/dashboards/{key}/run', {
+      parameters: [paramRef('DashboardKey')],
+      post: op({
+        tag: 'reports', id: 'runDashboard', summary: ['按全局筛选运行仪表板的全部组件', "Run every widget of a dashboard under its global filters"],
+        body: { content: json(obj({ filters: { type: 'object', additionalProperties: true } })), required: false },
+        responses: { 200: ok(t('各组件的结果', "Each widget's result"), ref('DashboardRun')) },
+        errors: ['BadRequest', 'Forbidden', 'NotFound', 'Validation'],
+      }),
     });
   }
   if (described('packs')) {

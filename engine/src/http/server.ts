@@ -25,6 +25,7 @@ import { securityLogFor } from '../auth/security-log.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
 import { hooksRouter } from './hooks-router.js';
+import { reportsRouter, dashboardsRouter } from './reports-router.js';
 import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
 
@@ -151,6 +152,8 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/workflow-runs', runsRouter(engine));
   api.use('/webhook-deliveries', webhookDeliveriesRouter(engine));
   api.use('/hooks', hooksRouter(engine));
+  api.use('/reports', reportsRouter(engine));
+  api.use('/dashboards', dashboardsRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 
