@@ -117,7 +117,10 @@ function astProblem(ast: unknown): Msg | null {
       const arity = simple && name && Object.prototype.hasOwnProperty.call(ARITY, name) ? ARITY[name] : undefined;
       if (arity && (params.length < arity[0] || params.length > arity[1])) {
         const count = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]}–${arity[1]}`;
-        return msg(`${name} 需要 ${count} 个参数${w.zh}`, `${name} takes ${count} argument(s)${w.en}`);
+        const field = params.length === 0 && n.type === 'MustacheStatement'
+          ? { zh: `；要输出名为 ${name} 的字段请写 {{this.${name}}}`, en: `; for a field named ${name} write {{this.${name}}}` }
+          : { zh: '', en: '' };
+        return msg(`${name} 需要 ${count} 个参数${w.zh}${field.zh}`, `${name} takes ${count} argument(s)${w.en}${field.en}`);
       }
       if (name === 'lookup') {
         const key = params[1];

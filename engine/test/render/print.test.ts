@@ -186,6 +186,7 @@ describe('the other helpers', () => {
       },
     );
     expect(out).toBe('[1:脚垫=¥300.00][2:贴膜=¥2,999.50]|¥3,299.50|0.3|7.5|PAID|—|有||');
+    expect(render('{{#each rows}}{{this.date}}/{{date this.date "YYYY年M月D日"}}{{/each}}', { rows: [{ date: '2026-03-08' }] })).toBe('2026-03-08/2026年3月8日');
   });
 
   it('escapes every value', () => {
@@ -216,6 +217,7 @@ describe('what a print template may not do', () => {
     ['{{blockHelperMissing "x"}}', /unknown helper/],
     ['{{upper record.name}}', /unknown helper upper/],
     ['{{yuan}}', /yuan takes 1/],
+    ['{{#each record.rows}}{{date}}{{/each}}', /date takes 1–2 argument\(s\) \(line 1\); for a field named date write \{\{this\.date\}\}/],
     ['{{option record.status}}', /option takes 2/],
     ['{{#each}}x{{/each}}', /each takes 1/],
     ['{{foo bar=1}}', /unknown helper foo/],
