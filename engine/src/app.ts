@@ -20,6 +20,7 @@ import { createLogger, type Logger } from './http/logger.js';
 import type { TokenCache } from './http/authn.js';
 import { createWorkflowEngine, type WorkflowEngine } from './workflow/index.js';
 import { ReportService } from './reports/report-service.js';
+import { DashboardDeliveries } from './reports/delivery.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -35,6 +36,7 @@ export interface Engine {
   departments: DepartmentService;
   workflow: WorkflowEngine;
   reports: ReportService;
+  deliveries: DashboardDeliveries;
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
@@ -78,8 +80,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await workflow.runtime.workflows.load();
   const reports = new ReportService(db, docs, forms, records, policy, departments);
   await reports.load();
+  const deliveries = new DashboardDeliveries({ db, jobs: workflow.jobs, reports, users, departments, policy, logger });
+  docs.onPublish(async (kind) => {
+    if (kind === 'dashboards') await deliveries.reconcile();
+  });
+  await deliveries.reconcile();
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, logger, dataDir,
     async close() {
       await workflow.stop();
       await db.close();

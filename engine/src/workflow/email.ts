@@ -54,6 +54,8 @@ export interface EmailJobPayload {
   to?: string;
   title: string;
   body?: string;
+  /** An HTML alternative of the body (a dashboard summary); the text body stays. */
+  html?: string;
 }
 
 // Deliberately loose: one @, no spaces or angle brackets, a dot in the domain. SMTP decides the rest.
@@ -105,6 +107,7 @@ export function registerEmail(db: Db, jobs: JobQueue, logger: Logger, settings?:
         from, to,
         subject: String(p.title ?? '').replace(/[\r\n]+/g, ' ').slice(0, 998),
         text: p.body ?? '',
+        ...(typeof p.html === 'string' && p.html ? { html: p.html } : {}),
         // The same id on every attempt of this job: duplicates of an at-least-once delivery are recognisable.
         messageId: `<formwork.job-${job.id}.${String(job.createdAt).replace(/[^0-9]/g, '')}@${domain}>`,
         headers: { 'Auto-Submitted': 'auto-generated' },
