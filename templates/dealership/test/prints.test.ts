@@ -82,7 +82,7 @@ describe.each(DIALECTS)('dealership print templates on %s', (dialect) => {
     id.oil = (await create('svc', 'part', { code: 'OIL-5W30', name: '全合成机油 5W-30（1L）', price: 88.5 })).id;
     id.filter = (await create('svc', 'part', { code: 'FLT-001', name: '机油滤清器', price: 58 })).id;
     const ro = await create('svc', 'repair_order', {
-      customer: id.customer, owned_vehicle: id.owned, mileage_in: 15230, complaint: '保养到期\n右前轮有异响',
+      customer: id.customer, owned_vehicle: id.owned, opened_on: '2026-11-24', mileage_in: 15230, complaint: '保养到期\n右前轮有异响',
       labor: [{ item: '更换机油机滤', hours: 0.5, rate: 300 }, { item: '四轮定位', hours: 1.2, rate: 280 }],
       parts: [{ part: id.oil, qty: 4, price: 88.5 }, { part: id.filter, qty: 1, price: 58 }],
     });
@@ -158,7 +158,8 @@ describe.each(DIALECTS)('dealership print templates on %s', (dialect) => {
     expect(html).toContain('<td style="width:34%">王小明</td>');
     expect(html).toContain('<td>京A12345</td>');
     expect(html).toContain('<td>15,230 km</td>');
-    expect(html).toContain('<td>已接车</td>');
+    expect(html).toContain('<th>进厂日期</th><td>2026年11月24日</td>');
+    expect(html).toContain('<td colspan="3">已接车</td>');
     expect(html).toContain('<td colspan="3" class="pre">保养到期\n右前轮有异响</td>');
     expect(tableAfter(html, '一、维修工时')).toEqual([
       '序号|维修项目|工时|工时单价|工时费',
