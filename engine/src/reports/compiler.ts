@@ -751,7 +751,29 @@ class ReportCompiler {
     let sql: string;
     let bindings: unknown[];
     const totals = !!def.totals && aggregate;
-    if (totals) {
+    const baseOps = new Map(measures.filter((m) => measureSql.has(m.key) && m.op !== 'ratio' && m.op !== 'expr').map((m) => [m.key, m.op]));
+    const rollable = groupCount > 0 && [...baseOps.values()].every((op) => op === 'count' || op === 'sum' || op === 'min' || op === 'max');
+    if (totals && rollable) {
+      // Totals from the groups themselves (counts and sums add up, minima and maxima nest): the
+      // records are scanned once; the grouped rows are a materialised CTE read twice.
+      const rollup = new Map<string, Frag>();
+      for (const [k, op] of baseOps) rollup.set(k, { sql: op === 'min' ? `MIN("g".${q(k)})` : op === 'max' ? `MAX("g".${q(k)})` : `COALESCE(SUM("g".${q(k)}), 0)`, b: [] });
+      const rollupApi = async (k: string): Promise<Frag> => {
+        const base = rollup.get(k);
+        if (base) return measureSql.get(k)!.money ? { sql: `(${base.sql} / 100.0)`, b: [] } : { sql: this.num(base.sql), b: [] };
+        const m = measures.find((x) => x.key === k)!;
+        const expr = m.op === 'ratio' ? { '/': [{ measure: m.of![0] }, { measure: m.of![1] }] } : m.expr;
+        return this.arithmetic(expr, rollupApi);
+      };
+      const tparts: Frag[] = [];
+      for (const k of measureOrder) tparts.push(rollup.get(k) ?? (await rollupApi(k)));
+      const tsql = [...selects.slice(0, groupCount).map((s) => `NULL AS ${q(s.alias)}`), ...tparts.map((f, i) => `${f.sql} AS ${q(measureOrder[i]!)}`)].join(', ');
+      sql =
+        `WITH "g" AS MATERIALIZED (${inner.sql}) ` +
+        `SELECT * FROM (SELECT * FROM (SELECT 0 AS "__total", "q".* FROM "g" "q"${havingText} ORDER BY ${sorts.join(', ')} LIMIT ${limit}) "a"` +
+        ` UNION ALL SELECT 1 AS "__total", ${tsql} FROM "g") "u" ORDER BY "__total", ${sorts.join(', ')}`;
+      bindings = [...inner.b, ...havingB, ...tparts.flatMap((f) => f.b)];
+    } else if (totals) {
       const totalSelects = [
         ...selects.slice(0, groupCount).map((s) => `NULL AS ${q(s.alias)}`),
         ...measureOrder.map((k) => ({ sql: `${measureSql.get(k)!.frag.sql} AS ${q(k)}`, b: measureSql.get(k)!.frag.b })),

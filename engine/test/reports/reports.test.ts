@@ -183,6 +183,28 @@ describe.each(DIALECTS)('reports on %s', (dialect) => {
     expect(res.totals).toMatchObject({ product: null, month: null, n: live.length, revenue: r2(sum(live.map((s) => s.amount))) });
   });
 
+  it('adds up totals from the groups when every measure rolls up (count, sum, min, max and ratios of them)', async () => {
+    await report({
+      key: 'rolled',
+      dimensions: [{ key: 'status', field: 'status' }],
+      measures: [
+        { key: 'n', op: 'count' }, { key: 'revenue', op: 'sum', field: 'amount' }, { key: 'low', op: 'min', field: 'amount' },
+        { key: 'first_day', op: 'min', field: 'sold_on' }, { key: 'per_sale', op: 'ratio', of: ['revenue', 'n'], format: 'money', precision: 2 },
+      ],
+      having: { '>': [{ var: 'n' }, 0] },
+      totals: true,
+    });
+    const { sql } = await t.engine.reports.explain(admin, (await t.engine.docs.getPublished('reports', 'rolled')) as any);
+    expect(sql).toContain('MATERIALIZED');
+    const res = await run(admin, 'rolled');
+    const revenue = r2(sum(sales.map((s) => s.amount)));
+    expect(res.totals).toEqual({
+      status: null, n: sales.length, revenue, low: Math.min(...sales.map((s) => s.amount)),
+      first_day: sales.map((s) => s.sold_on).sort()[0], per_sale: r2(revenue / sales.length),
+    });
+    expect(res.rows.map((r) => r.n)).toEqual(['open', 'done', 'void'].map((st) => sales.filter((s) => s.status === st).length).filter((n) => n));
+  });
+
   it('turns a datetime into the local (Asia/Shanghai) week, quarter and year', async () => {
     await report({
       key: 'by_time',
