@@ -56,6 +56,9 @@ const ANY_SIGNED_IN: Record<string, Check> = {
   'POST /api/notifications/read-all': (r) => expect(r.status).toBeLessThan(300),
   // the caller's own imports (none)
   'GET /api/imports': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
+  // the reports and dashboards the caller may run (none: they read no form)
+  'GET /api/reports': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
+  'GET /api/dashboards': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
 };
 
 /** A body that passes the usual shape checks, so the answer is the permission check's. */
