@@ -367,16 +367,30 @@ describe('validateDocument and assertKeyMatches', () => {
     expectError(errorsOf(() => validateDocument('roles', { key: 'r', label: 'R' })), '/permissions', "'permissions' is required", '缺少');
   });
 
-  // workflows have their own metaschema: workflow-schema.test.ts
-  it.each(['reports', 'dashboards'] as const)('a minimal metaschema for %s', (kind) => {
-    const doc = { key: 'approve_order', label: { en: 'Approve' }, module: 'sales', nodes: [{ any: 'thing' }] };
-    expect(validateDocument(kind, doc)).toBe(doc);
-    const errors = errorsOf(() => validateDocument(kind, { key: 'Bad', module: 3 }));
+  // workflows have their own metaschema: workflow-schema.test.ts; reports and dashboards theirs
+  // (report-schema.ts; its checks against forms in engine/test/reports/reports.test.ts)
+  it('the report metaschema', () => {
+    const doc = { key: 'sales', label: { en: 'Sales' }, module: 'sales', category: 'operations', source: 'order', measures: [{ key: 'n', op: 'count' }] };
+    expect(validateDocument('reports', doc)).toBe(doc);
+    const errors = errorsOf(() => validateDocument('reports', { key: 'Bad', module: 3, category: 'fun', source: 'order', nodes: [] }));
     expectError(errors, '/key', 'lowercase', '小写');
     expectError(errors, '/label', "'label' is required", '缺少');
     expectError(errors, '/module', 'must be a string', '文本');
-    const polluted = JSON.parse('{"key":"a","label":"A","nodes":[{"constructor":{"prototype":1}}]}');
-    expectError(errorsOf(() => validateDocument(kind, polluted)), '/nodes/0/constructor', 'not allowed as a property name', '不允许');
+    expectError(errors, '/category', 'is not one of', '不是允许的值');
+    const polluted = JSON.parse('{"key":"a","label":"A","category":"custom","source":"o","measures":[{"key":"n","op":"count","constructor":{"prototype":1}}]}');
+    expectError(errorsOf(() => validateDocument('reports', polluted)), '/measures/0/constructor', 'not allowed as a property name', '不允许');
+    // beyond the schema: a dimension grouped by a date needs no buckets with a grain
+    const both = errorsOf(() => validateDocument('reports', { ...doc, dimensions: [{ key: 'd', field: 'at', grain: 'month', buckets: [{ key: 'a' }] }] }));
+    expectError(both, '/dimensions/0/grain', 'cannot be combined', '不能同时');
+  });
+
+  it('the dashboard metaschema', () => {
+    const doc = { key: 'overview', label: '总览', filters: [{ key: 'period', type: 'date_range' }], widgets: [{ id: 'w1', report: 'sales', layout: { x: 0, y: 0, w: 12, h: 6 }, params: { period: '$filters.period' } }] };
+    expect(validateDocument('dashboards', doc)).toBe(doc);
+    const errors = errorsOf(() => validateDocument('dashboards', { key: 'o', label: 'O', widgets: [{ id: 'w', report: 'r', layout: { x: 20, y: 0, w: 12, h: 1 }, params: { p: '$filters.nope' } }] }));
+    expectError(errors, '/widgets/0/layout', '24-column', '24 列');
+    expectError(errors, '/widgets/0/params/p', "no dashboard filter '$filters.nope'", '没有全局筛选');
+    expectError(errorsOf(() => validateDocument('dashboards', { key: 'o', label: 'O' })), '/widgets', "'widgets' is required", '缺少');
   });
 
   it('assertKeyMatches', () => {
