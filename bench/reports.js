@@ -55,7 +55,7 @@ function handSql(dialect, orders, models, cols) {
     SELECT m.${cols.name} AS model, ${month} AS month, count(*) AS orders, sum(o.${cols.deal_price}) AS revenue
     FROM ${orders} o LEFT JOIN ${models} m ON m.id = o.${cols.model}
     WHERE o.${cols.status} NOT IN ('cancelled', 'rejected')
-    GROUP BY o.${cols.model}, m.${cols.name}, ${month}
+    GROUP BY m.${cols.name}, ${month}
     ORDER BY m.${cols.name}, ${month}`;
 }
 
