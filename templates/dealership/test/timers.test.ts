@@ -123,6 +123,9 @@ describe.each(DIALECTS)('dealership timers on %s', (dialect) => {
     await travel(new Date(at + 3 * DAY));
     const task = (await tasks('manager', 'customer', c.id))[0]!;
     expect(task.actions).toEqual(['approve', 'reject']);
+    // the task's title names the customer (a template over the record, as notifications are)
+    expect(task.title).toContain('跟进逾期 3 天：钱七');
+    expect(task.title).not.toContain('{{');
     await t.engine.workflow.runtime.completeTask(actors.manager!, task.id, { action: 'approve' });
     expect((await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id))._owner).toBeNull();
   });

@@ -5,6 +5,7 @@
  * action; approvers may edit the listed fields; a submitter never approves their own request
  * unless the node allows it. Leaves by 'approved' or 'rejected'.
  */
+import { renderLocalized } from '../email.js';
 import { AppError, msg } from '../../errors.js';
 import type { NodeContext, NodeExecutor, NodeSignal } from '../executor.js';
 import type { NodeOutcome } from '../node-type.js';
@@ -52,7 +53,8 @@ function config(ctx: NodeContext): ApprovalConfig {
 
 function title(ctx: NodeContext): string {
   const cfg = config(ctx);
-  if (cfg.title) return cfg.title;
+  // A title may name the record's fields, as a notification's does ({{record.name}}).
+  if (cfg.title) return renderLocalized(cfg.title, { record: ctx.record ?? {}, workflow: { key: ctx.def.key, label: labelText(ctx.def.label) }, context: ctx.instance.context }, ' / ');
   const node = labelText(ctx.node.label as never) || ctx.node.id;
   return `${labelText(ctx.def.label)}：${node}`;
 }
