@@ -23,6 +23,12 @@ export interface AccessPolicy {
   /** Row condition ANDed into every query for this action; null: all rows. */
   rowScope(actor: Actor, form: CompiledForm, action: RecordAction): JsonLogic | null | Promise<JsonLogic | null>;
   fields(actor: Actor, form: CompiledForm): FieldAccess | Promise<FieldAccess>;
+  /**
+   * The same policy for use inside a write transaction: it must not read the database on its own
+   * (SQLite has one connection, which the transaction holds), so it answers from what it has
+   * loaded without checking for newer role documents.
+   */
+  inTransaction?(): AccessPolicy;
 }
 
 export const OPEN_POLICY: AccessPolicy = {

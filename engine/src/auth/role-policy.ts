@@ -17,7 +17,21 @@ export class RolePolicy implements AccessPolicy {
   private fieldCache = new Map<string, FieldAccess>();
   private fieldCacheGen = -1;
 
+  /** False in the view `inTransaction()` returns. */
+  private refresh = true;
+
   constructor(private readonly roles: PublishedCache<RoleDef>) {}
+
+  inTransaction(): RolePolicy {
+    const view = Object.create(this) as RolePolicy;
+    view.refresh = false;
+    return view;
+  }
+
+  /** Reload the role documents if another process published, unless inside a transaction. */
+  private async freshen(): Promise<void> {
+    if (this.refresh) await this.roles.fresh();
+  }
 
   /**
    * Is this actor an administrator (the built-in role, or a role document with admin: true)?
@@ -51,13 +65,13 @@ export class RolePolicy implements AccessPolicy {
   async can(actor: Actor, form: CompiledForm, action: RecordAction): Promise<boolean> {
     if (actor.scopes && !scopeAllows(actor.scopes, form.key, action)) return false;
     if (actor.isSystem || actor.isAdmin) return true;
-    await this.roles.fresh();
+    await this.freshen();
     return this.hasAdminRole(actor) || this.entries(actor, form.key, action).length > 0;
   }
 
   async rowScope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<JsonLogic | null> {
     if (actor.isSystem || actor.isAdmin) return null;
-    await this.roles.fresh();
+    await this.freshen();
     if (this.hasAdminRole(actor)) return null;
     const entries = this.entries(actor, form.key, action);
     if (!entries.length) return { '==': [1, 0] }; // nothing (the caller checks `can` first)
@@ -72,7 +86,7 @@ export class RolePolicy implements AccessPolicy {
 
   async fields(actor: Actor, form: CompiledForm): Promise<FieldAccess> {
     if (actor.isSystem || actor.isAdmin) return FULL;
-    await this.roles.fresh();
+    await this.freshen();
     if (this.hasAdminRole(actor)) return FULL;
     if (this.fieldCacheGen !== this.roles.generation) {
       this.fieldCache.clear();

@@ -80,14 +80,19 @@ export class RecordService {
 
   // ---------- reads ----------
 
-  async scope(actor: Actor, form: CompiledForm, action: RecordAction): Promise<{ scope: ReadScope; access: FieldAccess }> {
-    const access = await this.policy.fields(actor, form);
-    const rows = await this.policy.rowScope(actor, form, action);
+  /** The policy for use inside a transaction (it never reads the database on its own: see AccessPolicy.inTransaction). */
+  private get txPolicy(): AccessPolicy {
+    return this.policy.inTransaction?.() ?? this.policy;
+  }
+
+  async scope(actor: Actor, form: CompiledForm, action: RecordAction, policy: AccessPolicy = this.policy): Promise<{ scope: ReadScope; access: FieldAccess }> {
+    const access = await policy.fields(actor, form);
+    const rows = await policy.rowScope(actor, form, action);
     return { scope: { rows, fields: access.visible, masked: access.masked, vars: actorVars(actor) }, access };
   }
 
-  private async require(actor: Actor, form: CompiledForm, action: RecordAction): Promise<void> {
-    if (!(await this.policy.can(actor, form, action))) throw forbidden('没有权限执行此操作', `Not allowed to ${action} records of '${form.key}'`);
+  private async require(actor: Actor, form: CompiledForm, action: RecordAction, policy: AccessPolicy = this.policy): Promise<void> {
+    if (!(await policy.can(actor, form, action))) throw forbidden('没有权限执行此操作', `Not allowed to ${action} records of '${form.key}'`);
   }
 
   async get(actor: Actor, formKey: string, id: number): Promise<ApiRecord> {
@@ -144,8 +149,9 @@ export class RecordService {
    */
   async createIn(trx: Knex.Transaction, actor: Actor, formKey: string, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
     const form = this.formIn(formKey);
-    await this.require(actor, form, 'create');
-    const { access } = await this.scope(actor, form, 'create');
+    const policy = this.txPolicy;
+    await this.require(actor, form, 'create', policy);
+    const { access } = await this.scope(actor, form, 'create', policy);
     return this.createWith(trx, actor, form, access, input, opts);
   }
 
@@ -192,8 +198,9 @@ export class RecordService {
   /** Update inside the caller's transaction (workflow actions, approvers' edits). */
   async updateIn(trx: Knex.Transaction, actor: Actor, formKey: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<ApiRecord> {
     const form = this.formIn(formKey);
-    await this.require(actor, form, 'update');
-    const { scope, access } = await this.scope(actor, form, 'update');
+    const policy = this.txPolicy;
+    await this.require(actor, form, 'update', policy);
+    const { scope, access } = await this.scope(actor, form, 'update', policy);
     return this.updateWith(trx, actor, form, scope, access, id, input, opts);
   }
 
@@ -235,8 +242,9 @@ export class RecordService {
   /** Give a record a new owner (row scope "own"), with its audit entry and event, in the caller's transaction. */
   async assignOwnerIn(trx: Knex.Transaction, actor: Actor, formKey: string, id: number, owner: number | null): Promise<void> {
     const form = this.formIn(formKey);
-    await this.require(actor, form, 'update');
-    const { scope } = await this.scope(actor, form, 'update');
+    const policy = this.txPolicy;
+    await this.require(actor, form, 'update', policy);
+    const { scope } = await this.scope(actor, form, 'update', policy);
     const current = await this.lockedCurrent(trx, form, id, scope);
     if ((current._owner ?? null) === owner) return;
     const at = nowIso();
@@ -369,7 +377,8 @@ export class RecordService {
 
   /** The written record as the actor may see it (fields outside their field set left out). */
   private async visibleTo(actor: Actor, form: CompiledForm, rec: ApiRecord): Promise<ApiRecord> {
-    const access = await this.policy.fields(actor, form);
+    // Also called inside transactions (a stale version's conflict): never a database read of its own.
+    const access = await this.txPolicy.fields(actor, form);
     if (!access.visible && !access.masked.size) return rec;
     const out = { ...rec };
     for (const f of form.fields) {
@@ -418,8 +427,9 @@ export class RecordService {
       if (!wanted.length) return;
       const targetForm = this.forms.peek(f.relation!.form);
       const q = trx(`${recordTable(f.relation!.form)} as t`).whereIn('t.id', wanted).select('t.id');
-      if (targetForm && !actor.isSystem && !actor.isAdmin && (await this.policy.can(actor, targetForm, 'read'))) {
-        const rows = await this.policy.rowScope(actor, targetForm, 'read');
+      const policy = this.txPolicy;
+      if (targetForm && !actor.isSystem && !actor.isAdmin && (await policy.can(actor, targetForm, 'read'))) {
+        const rows = await policy.rowScope(actor, targetForm, 'read');
         if (rows != null) {
           const c = compileFilter(rows, { dialect: this.db.dialect, field: this.query.resolver(targetForm), vars: actorVars(actor) });
           q.whereRaw(c.sql, c.bindings as any[]);
