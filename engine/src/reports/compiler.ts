@@ -433,6 +433,8 @@ class ReportCompiler {
     const toNumber = (v: unknown) => (v == null ? null : Number(v));
     const round = (p: number) => (v: unknown) => (v == null ? null : Math.round(Number(v) * 10 ** p) / 10 ** p);
 
+    const titleAggs: Array<{ alias: string; frag: Frag }> = [];
+    const fallbacks = new Map<string, string>();
     // Dimensions.
     for (const [i, d] of (def.dimensions ?? []).entries()) {
       let r: Resolved;
@@ -493,15 +495,15 @@ class ReportCompiler {
       if (!d.grain && !d.transform && (type === 'relation' || type === 'user' || type === 'department' || r.field.key === '_owner' || r.field.key === '_createdBy' || r.field.key === '_dept')) {
         // Group by the id; show the related record's title, the user's or the department's name.
         kind = type === 'relation' ? 'relation' : type === 'department' ? 'department' : 'user';
-        let title: Frag;
+        // Grouped by the id alone; the title is an aggregate of the group (one value), and '#id'
+        // where there is none — fewer and narrower group keys than grouping by the text too.
+        let title: Frag = { sql: 'NULL', b: [] };
         if (kind === 'relation') {
           const target = await env.form(r.field.relation!.form);
           const tf = target.def.titleField;
-          title = { sql: `CAST(${r.sql} AS ${env.dialect === 'pg' ? 'text' : 'TEXT'})`, b: [] };
           if (tf) {
             try {
-              const tr = await this.resolve(`${d.field}.${tf}`, `/dimensions/${i}/field`, true);
-              title = { sql: `COALESCE(${tr.sql}, '#' || CAST(${r.sql} AS ${env.dialect === 'pg' ? 'text' : 'TEXT'}))`, b: [] };
+              title = { sql: (await this.resolve(`${d.field}.${tf}`, `/dimensions/${i}/field`, true)).sql, b: [] };
             } catch (e) {
               if (!(e instanceof Hidden)) throw e;
             }
@@ -513,8 +515,9 @@ class ReportCompiler {
           this.joins.push({ sql: ` LEFT JOIN ${q(table)} AS ${q(alias)} ON ${q(alias)}."id" = ${r.sql}`, b: [] });
           title = { sql: `${q(alias)}.${q(name)}`, b: [] };
         }
-        selects.push({ alias: d.key, frag: title });
         selects.push({ alias: `__id_${d.key}`, frag: { sql: r.sql, b: [] } });
+        titleAggs.push({ alias: d.key, frag: { sql: `MAX(${title.sql})`, b: title.b } });
+        if (kind === 'relation') fallbacks.set(d.key, `__id_${d.key}`);
         sortSql.set(d.key, q(d.key));
         columns.push({ key: d.key, kind: 'dimension', label: this.label(d.label, this.fieldLabel(r, d.field)), type: 'text' });
         havingTypes.set(d.key, 'text');
@@ -540,6 +543,9 @@ class ReportCompiler {
       dimInfo.push({ d, r, kind });
     }
     const groupCount = selects.length;
+    // The dimensions' titles (aggregates of their group) come after the group keys.
+    selects.push(...titleAggs);
+    const dimSelectCount = selects.length;
 
     // Base measures, then derived ones (which may build on each other).
     const measures = def.measures ?? [];
@@ -767,7 +773,7 @@ class ReportCompiler {
       };
       const tparts: Frag[] = [];
       for (const k of measureOrder) tparts.push(rollup.get(k) ?? (await rollupApi(k)));
-      const tsql = [...selects.slice(0, groupCount).map((s) => `NULL AS ${q(s.alias)}`), ...tparts.map((f, i) => `${f.sql} AS ${q(measureOrder[i]!)}`)].join(', ');
+      const tsql = [...selects.slice(0, dimSelectCount).map((s) => `NULL AS ${q(s.alias)}`), ...tparts.map((f, i) => `${f.sql} AS ${q(measureOrder[i]!)}`)].join(', ');
       sql =
         `WITH "g" AS MATERIALIZED (${inner.sql}) ` +
         `SELECT * FROM (SELECT * FROM (SELECT 0 AS "__total", "q".* FROM "g" "q"${havingText} ORDER BY ${sorts.join(', ')} LIMIT ${limit}) "a"` +
@@ -775,7 +781,7 @@ class ReportCompiler {
       bindings = [...inner.b, ...havingB, ...tparts.flatMap((f) => f.b)];
     } else if (totals) {
       const totalSelects = [
-        ...selects.slice(0, groupCount).map((s) => `NULL AS ${q(s.alias)}`),
+        ...selects.slice(0, dimSelectCount).map((s) => `NULL AS ${q(s.alias)}`),
         ...measureOrder.map((k) => ({ sql: `${measureSql.get(k)!.frag.sql} AS ${q(k)}`, b: measureSql.get(k)!.frag.b })),
       ];
       const tsql = totalSelects.map((t) => (typeof t === 'string' ? t : t.sql)).join(', ');
@@ -801,6 +807,7 @@ class ReportCompiler {
           const f = post.get(k);
           out[k] = f ? f(row[k]) : row[k] ?? null;
         }
+        for (const [k, idKey] of fallbacks) if (out[k] == null && row[idKey] != null) out[k] = `#${row[idKey]}`;
         if (totals && Number(row.__total) === 1) {
           result.totals = out;
           continue;
