@@ -333,6 +333,17 @@ $fw$`);
       });
     },
   },
+  {
+    name: '010_job_claim_indexes',
+    async up(knex) {
+      // The claim reads due pending jobs by (status, run_at, id) and expired claims by
+      // (status, lease_until, id), each an index range in order (workflow/jobs.ts).
+      await knex.schema.alterTable('fw_jobs', (t) => {
+        t.index(['status', 'run_at', 'id'], 'fw_jobs_due');
+        t.index(['status', 'lease_until', 'id'], 'fw_jobs_expired');
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

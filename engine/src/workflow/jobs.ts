@@ -311,20 +311,29 @@ export class JobQueue {
     const nowD = this.now();
     const now = nowD.toISOString();
     const lease = new Date(nowD.getTime() + this.leaseMs).toISOString();
-    const due = (q: Knex.QueryBuilder) =>
-      q.where((w) => w.where({ status: 'pending' }).andWhere('run_at', '<=', now)).orWhere((w) => w.where({ status: 'running' }).andWhere('lease_until', '<', now));
     const set = (k: Knex) => ({ status: 'running', locked_by: this.workerId, lease_until: lease, attempts: k.raw('attempts + 1') });
+    // Two index ranges instead of one OR (which no index serves): claims whose lease expired (their
+    // worker died) first, then pending jobs that are due, oldest first.
+    const expired = (k: Knex) =>
+      k(TABLE).select('id').where({ status: 'running' }).andWhere('lease_until', '<', now).orderBy([{ column: 'lease_until' }, { column: 'id' }]);
+    const pending = (k: Knex) =>
+      k(TABLE).select('id').where({ status: 'pending' }).andWhere('run_at', '<=', now).orderBy([{ column: 'run_at' }, { column: 'id' }]);
     let rows: any[];
     if (this.db.dialect === 'pg') {
       rows = await this.db.knex.transaction(async (trx) => {
-        const ids = (await due(trx(TABLE).select('id')).orderBy([{ column: 'run_at' }, { column: 'id' }]).limit(limit).forUpdate().skipLocked()).map((r: any) => r.id);
+        const ids = (await expired(trx).limit(limit).forUpdate().skipLocked()).map((r: any) => r.id);
+        if (ids.length < limit) ids.push(...(await pending(trx).limit(limit - ids.length).forUpdate().skipLocked()).map((r: any) => r.id));
         if (!ids.length) return [];
         return trx(TABLE).whereIn('id', ids).update(set(trx)).returning('*');
       });
     } else {
+      // One statement (SQLite runs one writer at a time): the two ranges, at most `limit` in all.
       const k = this.db.knex;
-      const sub = due(k(TABLE).select('id')).orderBy([{ column: 'run_at' }, { column: 'id' }]).limit(limit);
-      rows = await k(TABLE).whereIn('id', sub).update(set(k)).returning('*');
+      const both = k
+        .select('id')
+        .from(k.select('id').from(expired(k).limit(limit).as('e')).unionAll(k.select('id').from(pending(k).limit(limit).as('p'))).as('u'))
+        .limit(limit);
+      rows = await k(TABLE).whereIn('id', both).update(set(k)).returning('*');
     }
     return rows.map(rowToJob).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id - b.id));
   }

@@ -281,6 +281,24 @@ describe.each(DIALECTS)('JobQueue on %s', (dialect) => {
     expect(await job(id)).toMatchObject({ status: 'done', locked_by: 'rescuer' });
   });
 
+  it('claims expired claims first, then due jobs oldest first, never more than asked, using the claim indexes', async () => {
+    const q = queue({ workerId: 'w1' });
+    q.register('k', recordEffect('w1'));
+    const due: number[] = [];
+    for (let i = 0; i < 5; i++) due.push((await enqueue(q, { kind: 'k', runAt: new Date(clock - 10_000 + i * 1000) }))!);
+    await enqueue(q, { kind: 'k', runAt: new Date(clock + 60_000) }); // not yet due
+    const stuck = (await enqueue(q, { kind: 'k', runAt: new Date(clock - 1000) }))!;
+    await db.knex('fw_jobs').where({ id: stuck }).update({ status: 'running', locked_by: 'dead', lease_until: new Date(clock - 1).toISOString(), attempts: 1 });
+    expect((await q.claim(3)).map((j) => j.id).sort((a, b) => a - b)).toEqual([stuck, due[0], due[1]].sort((a, b) => a - b));
+    expect((await q.claim(10)).map((j) => j.id)).toEqual(due.slice(2));
+    expect(await q.claim(10)).toEqual([]);
+    const idx =
+      dialect === 'pg'
+        ? (await db.knex.raw(`select indexname as d from pg_indexes where tablename = 'fw_jobs' and schemaname = current_schema()`)).rows.map((r: any) => r.d)
+        : (await db.knex.raw(`select name as d from sqlite_master where type = 'index' and tbl_name = 'fw_jobs'`)).map((r: any) => r.d);
+    expect(idx).toEqual(expect.arrayContaining(['fw_jobs_due', 'fw_jobs_expired']));
+  });
+
   it('gives up on a job whose workers keep dying (lease expired more than max_attempts times)', async () => {
     const q = queue({ workerId: 'dies' });
     q.register('k', recordEffect('dies'));
