@@ -366,15 +366,19 @@ export class JobQueue {
       const err = new Error(`the job's lease expired ${job.attempts - 1} times (its workers stopped or hung); giving up`);
       return this.recordFailure(job, err, true);
     }
-    // Renew the lease before starting: later jobs of a batch may have waited for earlier ones.
-    if (!(await this.extendLease(job))) {
-      this.log.warn('job lease lost before it started', { job: job.id, kind: job.kind });
-      return 'lost';
-    }
     const reg = this.handlers.get(job.kind);
     if (!reg) {
       const known = [...this.handlers.keys()].sort().join(', ') || 'none';
       return this.recordFailure(job, new Error(`no handler registered for job kind "${job.kind}" (this worker knows: ${known})`));
+    }
+    // Renew the lease before starting (later jobs of a batch wait for the earlier ones), which
+    // also finds a claim another worker took over. An internal job whose claim is fresh starts at
+    // once: the compare-and-set that ends its transaction is the real guard (a takeover rolls its
+    // effects back). An external one (e-mail, webhooks: effects outside the database) always checks.
+    const fresh = Date.parse(job.leaseUntil) - this.now().getTime() > this.leaseMs / 2;
+    if ((reg.external || !fresh) && !(await this.extendLease(job))) {
+      this.log.warn('job lease lost before it started', { job: job.id, kind: job.kind });
+      return 'lost';
     }
     return reg.external ? this.runExternal(job, reg.handler) : this.runInternal(job, reg.handler);
   }

@@ -346,18 +346,25 @@ describe.each(DIALECTS)('JobQueue on %s', (dialect) => {
     expect(await job(id)).toMatchObject({ status: 'done', locked_by: 'second', attempts: 2 });
   });
 
-  it('does not start a claimed job whose lease was already taken over', async () => {
+  it('does not start a claimed external job whose lease was already taken over; an internal one rolls back', async () => {
     const first = queue({ workerId: 'first' });
     const second = queue({ workerId: 'second', now: () => new Date(clock + 60_000) });
     let ran = 0;
-    first.register('k', async () => void ran++);
+    first.register('ext', async () => void ran++, { external: true });
+    first.register('k', recordEffect('first'));
+    second.register('ext', recordEffect('second'), { external: true });
     second.register('k', recordEffect('second'));
-    const id = (await enqueue(first, { kind: 'k' }))!;
-    const [claimed] = await first.claim();
-    expect((await second.claim()).map((j) => j.id)).toEqual([id]);
-    expect(await first.execute(claimed!)).toBe('lost');
+    for (const kind of ['ext', 'k']) {
+      await db.knex('fw_jobs').delete();
+      const id = (await enqueue(first, { kind }))!;
+      const [claimed] = await first.claim();
+      expect((await second.claim()).map((j) => j.id)).toEqual([id]);
+      expect(await first.execute(claimed!)).toBe('lost');
+      expect(await job(id)).toMatchObject({ status: 'running', locked_by: 'second', attempts: 2 });
+    }
+    // the external side effect never started; the internal one's effects were rolled back
     expect(ran).toBe(0);
-    expect(await job(id)).toMatchObject({ status: 'running', locked_by: 'second', attempts: 2 });
+    expect(await effects()).toEqual([]);
   });
 
   it('runs external handlers outside a transaction and marks them done afterwards (at-least-once)', async () => {
