@@ -35,7 +35,8 @@ export interface WorkflowEngine {
 export type { WorkflowDef };
 
 export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'records' | 'logger'>): WorkflowEngine {
-  const jobs = new JobQueue(engine.db, { logger: engine.logger });
+  // PostgreSQL runs a claimed batch 4 jobs at a time (a pool connection each); SQLite has one writer.
+  const jobs = new JobQueue(engine.db, { logger: engine.logger, concurrency: engine.db.dialect === 'pg' ? 4 : 1 });
   const workflows = new PublishedCache<WorkflowDef>(engine.docs, 'workflows', (doc, revision) => ({ ...doc, __revision: revision }) as WorkflowDef);
   const runtime = new WorkflowRuntime(engine.db, engine.docs, workflows, engine.records, jobs);
   for (const n of builtinNodes(runtime)) {

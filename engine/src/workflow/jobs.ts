@@ -214,7 +214,8 @@ export class JobQueue {
   readonly workerId: string;
   readonly leaseMs: number;
   readonly batch: number;
-  private readonly concurrency: number;
+  /** Jobs of a claimed batch run at once (each in its own transaction). */
+  readonly concurrency: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly log: JobLogger;
