@@ -156,6 +156,27 @@ export class WorkflowRuntime {
     if (this.db.dialect === 'pg') await trx('fw_wf_instances').where({ id }).forUpdate().select('id');
   }
 
+  /**
+   * Instance rows as read in a transaction: read once, then shared by every step of it (nodes
+   * that change the context change this object and write it; finish() marks its status), so a
+   * token moving through several nodes does not read its instance again at each.
+   */
+  private readonly instancesIn = new WeakMap<object, Map<number, InstanceRow>>();
+
+  private async instanceIn(trx: Knex, id: number): Promise<InstanceRow> {
+    let m = this.instancesIn.get(trx);
+    if (!m) {
+      m = new Map();
+      this.instancesIn.set(trx, m);
+    }
+    let r = m.get(id);
+    if (!r) {
+      r = await this.loadInstance(trx, id);
+      m.set(id, r);
+    }
+    return r;
+  }
+
   private async loadInstance(trx: Knex, id: number): Promise<InstanceRow> {
     const r = await trx('fw_wf_instances').where({ id }).first();
     if (!r) throw notFound('流程实例不存在', `No workflow instance ${id}`);
@@ -205,7 +226,7 @@ export class WorkflowRuntime {
     while (queue.length) {
       if (++steps > MAX_STEPS) throw new Error(`workflow instance ${instanceId} ran more than ${MAX_STEPS} steps without waiting`);
       const { tokenId: tid, step } = queue.shift()!;
-      const instance = await this.loadInstance(trx, instanceId);
+      const instance = await this.instanceIn(trx, instanceId);
       if (instance.status !== 'running') return;
       const token = await this.loadToken(trx, tid);
       if (token.status === 'done' || token.status === 'cancelled') continue;
@@ -264,6 +285,7 @@ export class WorkflowRuntime {
   private async finish(trx: Knex.Transaction, instance: InstanceRow, def: WorkflowDef, status: InstanceStatus, nodeId: string): Promise<void> {
     const at = nowIso();
     await trx('fw_wf_instances').where({ id: instance.id, status: 'running' }).update({ status, ended_at: at });
+    instance.status = status;
     await trx('fw_wf_tokens').where({ instance_id: instance.id }).whereIn('status', ['active', 'waiting', 'forked']).update({ status: 'done' });
     await trx('fw_wf_tasks').where({ instance_id: instance.id, status: 'open' }).update({ status: 'cancelled', done_at: at });
     await trx('fw_wf_history').insert({ instance_id: instance.id, at, node_id: nodeId, actor: null, action: status });
@@ -278,9 +300,10 @@ export class WorkflowRuntime {
   async resume(trx: Knex.Transaction, tokenId: number, signal: NodeSignal): Promise<void> {
     const first = await this.loadToken(trx, tokenId);
     await this.lockInstance(trx, first.instance_id);
-    const token = await this.loadToken(trx, tokenId); // as it is now that the instance is ours
+    // PostgreSQL: read it again, as it is now that the instance is ours (SQLite: nobody else writes).
+    const token = this.db.dialect === 'pg' ? await this.loadToken(trx, tokenId) : first;
     if (token.status !== 'waiting' && token.status !== 'active') return; // finished meanwhile: nothing to do
-    const instance = await this.loadInstance(trx, token.instance_id);
+    const instance = await this.instanceIn(trx, token.instance_id);
     if (instance.status !== 'running') return;
     await this.advance(trx, instance.id, tokenId, async (ctx) => {
       const ex = this.executor(ctx.node);
@@ -355,7 +378,7 @@ export class WorkflowRuntime {
       // One state change of an instance at a time (several engine processes): lock the instance,
       // then read the task again — a decision that committed meanwhile has closed it.
       await this.lockInstance(trx, Number(row0.instance_id));
-      const row = await trx('fw_wf_tasks').where({ id: taskId }).first();
+      const row = this.db.dialect === 'pg' ? await trx('fw_wf_tasks').where({ id: taskId }).first() : row0;
       const task = taskView(row);
       if (task.status !== 'open') throw conflict('任务已处理', 'The task is no longer open');
       if (!task.actions.includes(action)) {
@@ -400,7 +423,7 @@ export class WorkflowRuntime {
     const i = await this.loadInstance(trx, id);
     const tokens = await trx('fw_wf_tokens').where({ instance_id: id }).whereIn('status', ['active', 'waiting']).select('node_id');
     const history = await trx('fw_wf_history').where({ instance_id: id }).orderBy('id');
-    const row = await trx('fw_wf_instances').where({ id }).first();
+    const row = i as InstanceRow & { started_at: string; ended_at?: string | null };
     return {
       id, workflow: i.workflow, revision: i.revision, status: i.status,
       current: [...new Set(tokens.map((t: any) => t.node_id as string))],
