@@ -1,0 +1,77 @@
+import i18n from 'i18next';
+import { initReactI18next } from 'react-i18next';
+
+const zh = {
+  appName: 'Formwork',
+  login: '登录', logout: '退出登录', username: '用户名', password: '密码', loginFailed: '用户名或密码错误',
+  language: 'English', inbox: '待办', dashboards: '仪表盘', home: '首页', notifications: '通知', markAllRead: '全部已读',
+  noNotifications: '暂无通知', menu: '菜单',
+  new: '新建', edit: '编辑', save: '保存', cancel: '取消', delete: '删除', back: '返回', search: '搜索', export: '导出',
+  filter: '筛选', addCondition: '添加条件', apply: '应用', clear: '清除', field: '字段', operator: '条件', value: '值',
+  total: '共 {{count}} 条', loading: '加载中…', saved: '已保存', created: '已创建', noData: '暂无数据',
+  fixErrors: '请修正标出的字段', conflictTitle: '记录已被他人修改', conflictBody: '此记录在您编辑期间已被修改。重新加载最新内容？您的修改将丢失。',
+  reload: '重新加载', unsavedTitle: '有未保存的修改', unsavedBody: '离开此页面将丢失未保存的修改，确定离开？', leave: '离开', stay: '留下',
+  fields: '字段', timeline: '流程', history: '修改记录', print: '打印', actions: '操作', status: '状态',
+  noWorkflow: '无审批流程', addRow: '添加一行', removeRow: '删除', selectPlaceholder: '搜索并选择',
+  open: '待办', done: '已办', cc: '抄送我的', approve: '同意', reject: '驳回', return: '退回', transfer: '转交',
+  resubmit: '重新提交', withdraw: '撤回', add_signer: '加签', comment: '意见', transferTo: '转交给', submitAction: '提交',
+  taskDone: '已处理', noTasks: '暂无待办', openRecord: '打开记录', createdAt: '创建时间', dueAt: '到期',
+  instanceStatus: { running: '进行中', completed: '已完成', rejected: '已驳回', cancelled: '已取消' },
+  historyAction: { create: '创建', update: '修改', delete: '删除' },
+  ops: { eq: '等于', ne: '不等于', gt: '大于', gte: '大于等于', lt: '小于', lte: '小于等于', contains: '包含', in: '属于', empty: '为空', notEmpty: '不为空' },
+  yes: '是', no: '否', run: '查询', drill: '查看明细', kpi: '指标', system: '系统',
+  module: { other: '其他' },
+};
+
+const en: typeof zh = {
+  appName: 'Formwork',
+  login: 'Sign in', logout: 'Sign out', username: 'Username', password: 'Password', loginFailed: 'Wrong username or password',
+  language: '中文', inbox: 'Inbox', dashboards: 'Dashboards', home: 'Home', notifications: 'Notifications', markAllRead: 'Mark all read',
+  noNotifications: 'No notifications', menu: 'Menu',
+  new: 'New', edit: 'Edit', save: 'Save', cancel: 'Cancel', delete: 'Delete', back: 'Back', search: 'Search', export: 'Export',
+  filter: 'Filter', addCondition: 'Add condition', apply: 'Apply', clear: 'Clear', field: 'Field', operator: 'Operator', value: 'Value',
+  total: '{{count}} in all', loading: 'Loading…', saved: 'Saved', created: 'Created', noData: 'No data',
+  fixErrors: 'Please fix the marked fields', conflictTitle: 'Someone else changed this record', conflictBody: 'This record changed while you were editing. Reload the latest version? Your changes will be lost.',
+  reload: 'Reload', unsavedTitle: 'Unsaved changes', unsavedBody: 'Leaving this page loses your unsaved changes. Leave anyway?', leave: 'Leave', stay: 'Stay',
+  fields: 'Fields', timeline: 'Workflow', history: 'History', print: 'Print', actions: 'Actions', status: 'Status',
+  noWorkflow: 'No workflow', addRow: 'Add row', removeRow: 'Remove', selectPlaceholder: 'Search and pick',
+  open: 'Open', done: 'Done', cc: "CC'd to me", approve: 'Approve', reject: 'Reject', return: 'Return', transfer: 'Transfer',
+  resubmit: 'Resubmit', withdraw: 'Withdraw', add_signer: 'Add signer', comment: 'Comment', transferTo: 'Transfer to', submitAction: 'Submit',
+  taskDone: 'Done', noTasks: 'Nothing to do', openRecord: 'Open record', createdAt: 'Created', dueAt: 'Due',
+  instanceStatus: { running: 'Running', completed: 'Completed', rejected: 'Rejected', cancelled: 'Cancelled' },
+  historyAction: { create: 'Created', update: 'Changed', delete: 'Deleted' },
+  ops: { eq: 'equals', ne: 'not equal', gt: 'greater than', gte: 'at least', lt: 'less than', lte: 'at most', contains: 'contains', in: 'is one of', empty: 'is empty', notEmpty: 'is not empty' },
+  yes: 'Yes', no: 'No', run: 'Run', drill: 'Details', kpi: 'KPI', system: 'System',
+  module: { other: 'Other' },
+};
+
+const saved = localStorage.getItem('formwork.lang');
+i18n.use(initReactI18next).init({
+  resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+  lng: saved === 'en' ? 'en' : 'zh-CN',
+  fallbackLng: 'zh-CN',
+  interpolation: { escapeValue: false },
+});
+
+export type Lang = 'zh-CN' | 'en';
+export const lang = (): Lang => (i18n.language === 'en' ? 'en' : 'zh-CN');
+export function setLang(l: Lang) {
+  localStorage.setItem('formwork.lang', l);
+  document.documentElement.lang = l;
+  void i18n.changeLanguage(l);
+}
+
+/** A metadata label (a string or {zh-CN, en}) in the current language. */
+export function label(l: unknown, fallback = ''): string {
+  if (typeof l === 'string') return l;
+  if (l && typeof l === 'object') {
+    const o = l as Record<string, string>;
+    return o[lang()] || o['zh-CN'] || o.en || fallback;
+  }
+  return fallback;
+}
+
+/** A bilingual message ({zh-CN, en}) or a string. */
+export const msgText = label;
+
+export default i18n;

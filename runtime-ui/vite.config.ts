@@ -1,0 +1,31 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// The app imports the engine's isomorphic modules (engine/src/meta, engine/src/rules) as source.
+export default defineConfig({
+  root: here,
+  base: '/',
+  publicDir: false, // public/ holds the placeholder page served when there is no build
+  plugins: [react()],
+  server: { fs: { allow: [path.resolve(here, '..')] }, proxy: { '/api': 'http://127.0.0.1:3000' } },
+  build: {
+    outDir: path.join(here, 'dist'),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: 'echarts', test: /node_modules[\\/](echarts|zrender)/ },
+            { name: 'antd', test: /node_modules[\\/](antd|@ant-design|rc-|@rc-component)/ },
+            { name: 'vendor', test: /node_modules/ },
+          ],
+        },
+      },
+    },
+  },
+});
