@@ -65,6 +65,9 @@ function taskView(r: any): TaskView {
   };
 }
 
+/** Node types whose steps write no record (the subject record read for one step stays valid for the next). */
+const READ_ONLY_NODES = new Set(['start', 'end', 'condition', 'parallel', 'join', 'approval', 'notify', 'cc', 'wait', 'webhook']);
+
 export class WorkflowRuntime {
   private executors = new Map<string, NodeExecutor>();
   readonly services: RuntimeServices;
@@ -163,6 +166,12 @@ export class WorkflowRuntime {
    */
   private readonly instancesIn = new WeakMap<object, Map<number, InstanceRow>>();
 
+  /**
+   * The subject record as the last step read it, per transaction: a step of a node type that
+   * writes no record (READ_ONLY_NODES) leaves it valid for the next step; any other drops it.
+   */
+  private readonly recordsIn = new WeakMap<object, Map<string, ApiRecord | null>>();
+
   private async instanceIn(trx: Knex, id: number): Promise<InstanceRow> {
     let m = this.instancesIn.get(trx);
     if (!m) {
@@ -194,8 +203,18 @@ export class WorkflowRuntime {
     if (!node) throw new Error(`workflow ${def.key} has no node ${token.node_id}`);
     let record: ApiRecord | null = null;
     if (instance.form && instance.record_id != null) {
-      const form = this.records.forms.peek(instance.form);
-      record = form ? await this.records.query.getOne(form, instance.record_id, {}, trx) : null;
+      let m = this.recordsIn.get(trx);
+      if (!m) {
+        m = new Map();
+        this.recordsIn.set(trx, m);
+      }
+      const key = `${instance.form}:${instance.record_id}`;
+      if (m.has(key)) record = m.get(key)!;
+      else {
+        const form = this.records.forms.peek(instance.form);
+        record = form ? await this.records.query.getOne(form, instance.record_id, {}, trx) : null;
+        m.set(key, record);
+      }
     }
     const ctx: NodeContext = {
       trx, def, node, instance, token, record, services: this.services,
@@ -220,19 +239,24 @@ export class WorkflowRuntime {
   }
 
   /** Run the token forward until every token waits or the instance ends. */
-  private async advance(trx: Knex.Transaction, instanceId: number, tokenId: number, first?: (ctx: NodeContext) => Promise<NodeOutcome>): Promise<void> {
-    const queue: Array<{ tokenId: number; step?: (ctx: NodeContext) => Promise<NodeOutcome> }> = [{ tokenId, step: first }];
+  private async advance(
+    trx: Knex.Transaction, instanceId: number, tokenId: number, first?: (ctx: NodeContext) => Promise<NodeOutcome>, firstToken?: TokenRow,
+  ): Promise<void> {
+    const queue: Array<{ tokenId: number; step?: (ctx: NodeContext) => Promise<NodeOutcome>; token?: TokenRow }> = [{ tokenId, step: first, token: firstToken }];
     let steps = 0;
     while (queue.length) {
       if (++steps > MAX_STEPS) throw new Error(`workflow instance ${instanceId} ran more than ${MAX_STEPS} steps without waiting`);
-      const { tokenId: tid, step } = queue.shift()!;
+      const { tokenId: tid, step, token: carried } = queue.shift()!;
       const instance = await this.instanceIn(trx, instanceId);
       if (instance.status !== 'running') return;
-      const token = await this.loadToken(trx, tid);
+      // A token this loop just moved is carried over as it was written; others are read.
+      const token = carried ?? (await this.loadToken(trx, tid));
       if (token.status === 'done' || token.status === 'cancelled') continue;
       const def = await this.definition(trx, instance.workflow, instance.revision);
       const ctx = await this.context(trx, instance, token, def);
       const outcome = await (step ? step(ctx) : this.executor(ctx.node).run(ctx));
+      // A step that may write records (this one, or others: rollups, update_records) forgets every record read so far.
+      if (!READ_ONLY_NODES.has(ctx.node.type)) this.recordsIn.get(trx)?.clear();
       if ('wait' in outcome) {
         await trx('fw_wf_tokens').where({ id: tid }).update({ status: 'waiting' });
         continue;
@@ -246,7 +270,7 @@ export class WorkflowRuntime {
           throw new AppError('validation', msg(`没有节点 ${outcome.goto}`, `No node '${outcome.goto}' in this workflow`));
         }
         await trx('fw_wf_tokens').where({ id: tid }).update({ node_id: outcome.goto, status: 'active', state: JSON.stringify({}) });
-        queue.push({ tokenId: tid });
+        queue.push({ tokenId: tid, token: { ...token, node_id: outcome.goto, status: 'active', state: {} } });
         continue;
       }
       const edges = def.edges.filter((e) => e.source === ctx.node.id);
@@ -263,7 +287,7 @@ export class WorkflowRuntime {
         return;
       }
       await trx('fw_wf_tokens').where({ id: tid }).update({ node_id: edge.target, status: 'active', state: JSON.stringify({}) });
-      queue.push({ tokenId: tid });
+      queue.push({ tokenId: tid, token: { ...token, node_id: edge.target, status: 'active', state: {} } });
     }
   }
 
@@ -309,7 +333,7 @@ export class WorkflowRuntime {
       const ex = this.executor(ctx.node);
       if (!ex.resume) throw new Error(`node type ${ctx.node.type} cannot resume`);
       return ex.resume(ctx, signal);
-    });
+    }, token);
   }
 
   /** A record changed: tokens waiting for it to match a condition look again. */
