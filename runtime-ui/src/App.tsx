@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Badge, Button, ConfigProvider, Drawer, Dropdown, Grid, Layout, List, Menu, Popover, Spin, Typography } from 'antd';
 import { BellOutlined, DashboardOutlined, InboxOutlined, MenuOutlined, TranslationOutlined, UserOutlined } from '@ant-design/icons';
 import zhCN from 'antd/locale/zh_CN';
@@ -15,7 +15,8 @@ import { ListPage } from './pages/ListPage';
 import { FormPage } from './pages/FormPage';
 import { RecordPage } from './pages/RecordPage';
 import { InboxPage } from './pages/Inbox';
-import { DashboardsPage } from './pages/Dashboards';
+// Charts (ECharts) load with the dashboards page only.
+const DashboardsPage = lazy(() => import('./pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
 
 export function App() {
   const { i18n } = useTranslation();
@@ -73,8 +74,8 @@ function Page({ path }: { path: string }) {
   if ((m = match('/records/:form/:id/edit', path))) return <FormPage key={`edit-${m.form}-${m.id}`} form={m.form!} id={Number(m.id)} />;
   if ((m = match('/records/:form/:id', path))) return <RecordPage key={`${m.form}-${m.id}`} form={m.form!} id={Number(m.id)} />;
   if ((m = match('/records/:form', path))) return <ListPage key={m.form} form={m.form!} />;
-  if ((m = match('/dashboards/:key', path))) return <DashboardsPage key={m.key} dashboard={m.key} />;
-  if (path === '/dashboards') return <DashboardsPage />;
+  if ((m = match('/dashboards/:key', path))) return <Suspense fallback={<Spin />}><DashboardsPage key={m.key} dashboard={m.key} /></Suspense>;
+  if (path === '/dashboards') return <Suspense fallback={<Spin />}><DashboardsPage /></Suspense>;
   return <InboxPage />;
 }
 

@@ -54,10 +54,10 @@ export async function newPage(h: Harness, viewport = { width: 1280, height: 860 
   return { context, page };
 }
 
-export async function login(page: Page, url: string, username: string) {
+export async function login(page: Page, url: string, username: string, password = DEMO_PASSWORD) {
   await page.goto(url + '/');
   await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(DEMO_PASSWORD);
+  await page.locator('#login-password').fill(password);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('user-menu').waitFor();
 }

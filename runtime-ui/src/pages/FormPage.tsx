@@ -90,14 +90,15 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
 
   const load = async () => {
     const def = await getForm(formKey);
-    setForm(def);
     if (id) {
       const r = await get<Values>(`/api/records/${formKey}/${id}`);
+      setForm(def);
       const fd = toFormData(def, r);
       setOriginal(fd);
       setVersion(r._version as number);
       start(def, fd);
     } else {
+      setForm(def);
       start(def, {});
     }
     setDirty(false);

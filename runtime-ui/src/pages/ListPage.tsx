@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import { App, Button, DatePicker, Grid, Input, InputNumber, Popover, Select, Space, Table, Tag, Typography } from 'antd';
-import { DownloadOutlined, FilterOutlined, PlusOutlined, DeleteOutlined } from '@ant-design/icons';
+import { App, Button, Checkbox, DatePicker, Grid, Input, InputNumber, Popover, Select, Space, Table, Tag, Typography } from 'antd';
+import { DownloadOutlined, FilterOutlined, PlusOutlined, DeleteOutlined, SettingOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
-import { download, get, qs } from '../api';
+import { download, get, qs, session } from '../api';
 import { label, lang } from '../i18n';
 import { fetchTitles, formatValue, getForm, liveFields, type FieldDef, type FormDef, type Titles } from '../meta';
 import { Link, navigate, useLocation } from '../router';
@@ -115,6 +115,19 @@ export function ListPage({ form: formKey }: { form: string }) {
   const [conds, setConds] = useState<Condition[]>([]);
   const [loading, setLoading] = useState(false);
   const [filterOpen, setFilterOpen] = useState(false);
+  const storeKey = `formwork.columns.${session.user()?.id ?? 0}.${formKey}`;
+  const [picked, setPicked] = useState<string[] | null>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(storeKey) ?? 'null');
+    } catch {
+      return null;
+    }
+  });
+  const pick = (keys: string[] | null) => {
+    setPicked(keys);
+    if (keys) localStorage.setItem(storeKey, JSON.stringify(keys));
+    else localStorage.removeItem(storeKey);
+  };
   // A filter in the URL (drill-down from a dashboard) joins the builder's conditions.
   const urlFilter = loc.search.get('filter');
 
@@ -151,7 +164,11 @@ export function ListPage({ form: formKey }: { form: string }) {
   // The title field first (it links to the record), then the form's order.
   const titleKey = (form as { titleField?: string }).titleField;
   const fields = [...listable.filter((f) => f.key === titleKey), ...listable.filter((f) => f.key !== titleKey)];
-  const shown = screens.md ? fields.slice(0, 9) : fields.slice(0, 3);
+  // Default columns: the first eight, plus indexed selects (the fields people filter by); the
+  // column picker changes them, remembered per form in this browser.
+  const defaults = [...fields.slice(0, 8), ...fields.slice(8).filter((f) => f.type === 'select' && f.indexed)].map((f) => f.key);
+  const chosen = picked ?? defaults;
+  const shown = screens.md ? fields.filter((f) => chosen.includes(f.key)) : fields.filter((f) => chosen.includes(f.key)).slice(0, 3);
   const sortKey = sort.replace(/^-/, '');
   const columns = shown.map((f, i) => ({
     key: f.key,
@@ -181,6 +198,14 @@ export function ListPage({ form: formKey }: { form: string }) {
           <Button icon={<FilterOutlined />} data-testid="filter-button">{t('filter')}{conds.length ? ` (${conds.length})` : ''}</Button>
         </Popover>
         {urlFilter && <Tag closable onClose={() => void navigate(`/records/${formKey}`, { replace: true })}>{t('drill')}</Tag>}
+        <Popover trigger="click" placement="bottomLeft" content={
+          <div style={{ maxHeight: 360, overflow: 'auto' }} data-testid="column-picker">
+            <Checkbox.Group value={chosen} onChange={(v) => pick(v as string[])} style={{ display: 'flex', flexDirection: 'column', gap: 4 }}
+              options={fields.map((f) => ({ value: f.key, label: label(f.label, f.key) }))} />
+            <Button size="small" type="link" onClick={() => pick(null)}>{t('clear')}</Button>
+          </div>}>
+          <Button icon={<SettingOutlined />} data-testid="columns-button">{screens.sm ? t('columns') : null}</Button>
+        </Popover>
         <span className="fw-grow" />
         <Button icon={<DownloadOutlined />} data-testid="export" onClick={() =>
           download(`/api/records/${formKey}/export${qs({ format: 'xlsx', filter, lang: lang() })}`, `${formKey}.xlsx`).catch((e) => message.error(e.message))}>

@@ -1,0 +1,152 @@
+/**
+ * Lists, language, notifications and dashboards in a real browser: columns and option labels
+ * from metadata, relation titles, search, the filter builder, sort, export with the token, the
+ * language switch, the bell, an edit that meets a stale _version (409 offers a reload), the
+ * unsaved-changes guard, and a dashboard drawing its ECharts widgets.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, login as apiLogin } from '../helpers/process.js';
+import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('runtime UI: lists, records and dashboards', () => {
+  it('a list: option labels, relation titles, search, filter builder, sort, export; the language switch', async () => {
+    const { context, page } = await newPage(h);
+    await login(page, h.url, 'liuyang');
+    await page.getByTestId('nav').getByRole('menuitem', { name: '整车订单', exact: true }).click();
+    const list = page.getByTestId('list-vehicle_order');
+    await page.locator('.ant-table-row').first().waitFor();
+    // Option labels (status) and relation titles (customer, model) instead of keys and ids.
+    const firstRow = page.locator('.ant-table-row').first();
+    await expect.poll(() => firstRow.textContent()).toMatch(/待审批|已审批|已配车|已付款|已交车|已驳回|已取消/);
+    await expect.poll(() => firstRow.textContent()).not.toMatch(/#\d+/);
+    await expect.poll(() => list.textContent()).toMatch(/共 \d+ 条/);
+    const totalOf = async () => Number(/共 (\d+) 条/.exec((await list.textContent()) ?? '')?.[1]);
+    const all = await totalOf();
+
+    // The filter builder: status equals "delivered".
+    await page.getByTestId('filter-button').click();
+    const fb = page.getByTestId('filter-builder');
+    await fb.locator('.ant-select').nth(0).click();
+    await page.keyboard.type('状态');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: /^状态$/ }).click();
+    await fb.locator('.ant-select').nth(2).click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '已交车' }).click();
+    const filtered = page.waitForResponse((r) => r.url().includes('/api/records/vehicle_order?') && r.url().includes('filter='));
+    await page.getByTestId('filter-apply').click();
+    const fr = await filtered;
+    expect(fr.status()).toBe(200);
+    const body = await fr.json();
+    expect(body.items.every((o: any) => o.status === 'delivered')).toBe(true);
+    await expect.poll(totalOf).toBe(body.total);
+    expect(body.total).toBeLessThan(all);
+
+    // Sort by a column (server-side).
+    const sorted = page.waitForResponse((r) => r.url().includes('sort=list_price') || r.url().includes('sort=-list_price'));
+    await page.locator('.ant-table-thead th').filter({ hasText: '指导价' }).click();
+    expect((await sorted).status()).toBe(200);
+
+    // Search (q) on customers.
+    await page.getByTestId('nav').getByRole('menuitem', { name: '客户', exact: true }).click();
+    await page.getByTestId('list-customer').waitFor();
+    await page.locator('.ant-table-row').first().waitFor();
+    const firstName = (await page.locator('.ant-table-row').first().locator('td').nth(0).textContent())!.trim();
+    const searched = page.waitForResponse((r) => r.url().includes('/api/records/customer?') && r.url().includes('q='));
+    await page.getByTestId('list-search').locator('input').fill(firstName);
+    await page.getByTestId('list-search').locator('input').press('Enter');
+    const sr = await (await searched).json();
+    expect(sr.total).toBeGreaterThan(0);
+
+    // English one click away, and back.
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => page.getByTestId('nav').textContent()).toContain('Vehicle order');
+    await expect.poll(() => page.getByTestId('list-customer').textContent()).toContain('Customer');
+    await shot(page, 'desktop-list-english');
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => page.getByTestId('nav').textContent()).toContain('整车订单');
+    await context.close();
+
+    // Export (an administrator: the demo roles have no export right) downloads XLSX with the bearer token.
+    const admin = await newPage(h);
+    await login(admin.page, h.url, 'admin', 'admin-password-123');
+    await admin.page.getByTestId('nav').getByRole('menuitem', { name: '整车订单', exact: true }).click();
+    await admin.page.locator('.ant-table-row').first().waitFor();
+    const download = admin.page.waitForEvent('download');
+    await admin.page.getByTestId('export').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/\.xlsx$/);
+    const saved = await file.path();
+    expect(fs.statSync(saved!).size).toBeGreaterThan(1000);
+    await admin.context.close();
+  }, 180_000);
+
+  it('the bell counts unread notifications; an edit meeting a newer version offers a reload; leaving with unsaved changes asks first', async () => {
+    const { context, page } = await newPage(h);
+    await login(page, h.url, 'zhangwei');
+    const token = await apiLogin(h.url, 'zhangwei', 'formwork-demo');
+    const unread = (await call(h.url, token, 'GET', '/api/notifications?unread=1')).body;
+    const count = unread.unread ?? unread.items.filter((n: any) => !n.read).length;
+    if (count > 0) await expect.poll(() => page.locator('.ant-badge').filter({ has: page.getByTestId('bell') }).textContent()).toContain(String(Math.min(count, 99)));
+
+    // One of her customers, edited in the UI while someone else saves it through the API.
+    const mine = (await call(h.url, token, 'GET', '/api/records/customer?pageSize=1&sort=-id')).body.items[0];
+    await page.goto(`${h.url}/records/customer/${mine.id}/edit`);
+    await page.getByTestId('form-customer').waitFor();
+    await expect.poll(() => page.locator('#root_name').inputValue()).toBe(mine.name);
+    expect(await page.locator('#root_lost_reason').count()).toBe(0); // shown only when the status is "lost"
+    await page.locator('#root_name').fill(`${mine.name}（改）`);
+    const budget = 100_000 + (Date.now() % 100_000);
+    const patched = await call(h.url, token, 'PATCH', `/api/records/customer/${mine.id}`, { budget, _version: mine._version });
+    expect(patched.status).toBe(200);
+    expect(patched.body._version).toBe(mine._version + 1);
+    const conflict = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await page.getByTestId('save').click();
+    expect((await conflict).status()).toBe(409);
+    const dialog = page.locator('.ant-modal-confirm');
+    await expect.poll(() => dialog.textContent()).toContain('已被他人修改');
+    await expect.poll(() => dialog.textContent()).toContain('预算');
+    await dialog.getByRole('button', { name: '重新加载' }).click();
+    await expect.poll(() => page.locator('#root_name').inputValue()).toBe(mine.name);
+    await expect.poll(() => page.locator('#root_budget').inputValue()).toContain(String(budget));
+
+    // Unsaved changes: the guard asks; staying keeps the form.
+    await page.locator('#root_name').fill(`${mine.name}!`);
+    await page.getByTestId('nav').getByRole('menuitem', { name: '整车订单', exact: true }).click();
+    const guard = page.locator('.ant-modal-confirm').filter({ hasText: '未保存' });
+    await guard.getByRole('button', { name: /留\s*下/ }).click();
+    await page.getByTestId('form-customer').waitFor();
+    await page.getByTestId('nav').getByRole('menuitem', { name: '整车订单', exact: true }).click();
+    await page.locator('.ant-modal-confirm').filter({ hasText: '未保存' }).getByRole('button', { name: /离\s*开/ }).click();
+    await page.getByTestId('list-vehicle_order').waitFor();
+
+    // Logout returns to the sign-in page.
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: '退出登录' }).click();
+    await page.locator('#login-username').waitFor();
+    await context.close();
+  }, 180_000);
+
+  it('a dashboard draws its charts', async () => {
+    const { context, page } = await newPage(h);
+    await login(page, h.url, 'liuyang');
+    await page.getByTestId('nav').getByRole('menuitem', { name: '仪表盘' }).click();
+    await page.getByTestId('dashboards').waitFor();
+    await page.getByTestId('dashboard-select').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '销售总览' }).click();
+    for (const id of ['by_model_month', 'funnel', 'advisors', 'sources']) {
+      await page.getByTestId(`chart-${id}`).locator('canvas').first().waitFor();
+    }
+    await shot(page, 'desktop-dashboard');
+    await context.close();
+  }, 180_000);
+});
