@@ -50,10 +50,17 @@ async function advisorFlow(page: Page, opts: { phone: boolean; prefix: string })
   await page.getByTestId('save').click();
   expect((await submitted).status()).toBe(422);
   const phoneItem = page.locator('.ant-form-item').filter({ has: page.locator('#root_phone') }).last();
-  await expect.poll(() => phoneItem.textContent(), { timeout: 15_000 }).toContain('请输入11位大陆手机号');
+  await phoneItem.locator('.ant-form-item-explain-error').filter({ hasText: '请输入11位大陆手机号' }).waitFor({ state: 'visible' });
+  await page.waitForFunction(() => [...document.querySelectorAll('.ant-form-item-explain-error')].every((e) => getComputedStyle(e).opacity === '1'));
   await shoot('03-customer-phone-error');
   await page.locator('#root_phone').fill(uniquePhone());
+  const customerSaved = page.waitForResponse((r) => r.url().endsWith('/api/records/customer') && r.request().method() === 'POST');
   await page.getByTestId('save').click();
+  const customer = await (await customerSaved).json();
+  // Untouched selects stay empty; the form's own defaults are sent.
+  expect(customer.gender).toBeNull();
+  expect(customer.source).toBeNull();
+  expect(customer.level).toBe('n');
   await page.getByTestId('record-customer').waitFor();
   await expect.poll(() => page.getByTestId('record-title').textContent()).toContain(name);
   await shoot('04-customer-created');

@@ -13,7 +13,7 @@ import { navigate } from '../router';
 
 echarts.use([BarChart, LineChart, PieChart, FunnelChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-interface Column { key: string; label: string; type: string; kind: 'dimension' | 'measure' | 'column'; options?: Record<string, string> }
+interface Column { key: string; label: string; type: string; kind: 'dimension' | 'measure' | 'column'; options?: Record<string, string> | Array<{ key: string; label: unknown }> }
 interface Result {
   columns: Column[]; rows: Record<string, unknown>[]; type: string;
   chart?: { kind: string; x?: string; series?: string; y?: string[]; stacked?: boolean };
@@ -26,7 +26,10 @@ interface Dashboard { key: string; label: string; description?: string | null; f
 function cellText(c: Column | undefined, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (!c) return String(v);
-  if (c.options && typeof v === 'string') return c.options[v] ?? v;
+  if (c.options && typeof v === 'string') {
+    const found = Array.isArray(c.options) ? c.options.find((o) => o.key === v)?.label : c.options[v];
+    return found === undefined ? v : label(found, v);
+  }
   if (c.type === 'money') return formatMoney(v);
   if (c.type === 'percent' && typeof v === 'number') return `${(v * 100).toFixed(1)}%`;
   return String(v);

@@ -13,7 +13,8 @@ import { navigate, setLeaveGuard } from '../router';
 import { SubtableField, WIDGETS, type FormContext } from '../widgets';
 
 type Values = Record<string, unknown>;
-const SYSTEM = new Set(['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner']);
+/** Only the form's own defaults: a select's first option is not a default ('const' in oneOf). */
+const DEFAULTS_BEHAVIOR = { constAsDefaults: 'never' as const };
 
 /** Record → form data: no system keys, no nulls (rjsf wants undefined for empty). */
 function toFormData(form: FormDef, r: Values): Values {
@@ -82,7 +83,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   /** The first data: rjsf's defaults, then the formulas; the baseline for 'unsaved changes'. */
   const start = (def: FormDef, fd: Values) => {
     const { schema } = formJsonSchema(def, lang());
-    const withDefaults = getDefaultFormState(validator, schema as RJSFSchema, fd) as Values;
+    const withDefaults = getDefaultFormState(validator, schema as RJSFSchema, fd, schema as RJSFSchema, false, DEFAULTS_BEHAVIOR) as Values;
     const first = computeValues(def, withDefaults);
     baseline.current = JSON.stringify(first);
     setData(first);
@@ -214,6 +215,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
           formData={data}
           validator={validator}
           noValidate
+          experimental_defaultFormStateBehavior={DEFAULTS_BEHAVIOR}
           noHtml5Validate
           showErrorList={false}
           extraErrors={errors}
