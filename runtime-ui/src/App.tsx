@@ -11,10 +11,11 @@ import { label, lang, setLang } from './i18n';
 import { clearMetaCache, formList, groupByModule, type FormSummary } from './meta';
 import { match, navigate, useLocation } from './router';
 import { LoginPage } from './pages/Login';
-import { ListPage } from './pages/ListPage';
-import { FormPage } from './pages/FormPage';
-import { RecordPage } from './pages/RecordPage';
-import { InboxPage } from './pages/Inbox';
+// Pages load on first use: the sign-in screen and the shell come first.
+const ListPage = lazy(() => import('./pages/ListPage').then((m) => ({ default: m.ListPage })));
+const FormPage = lazy(() => import('./pages/FormPage').then((m) => ({ default: m.FormPage })));
+const RecordPage = lazy(() => import('./pages/RecordPage').then((m) => ({ default: m.RecordPage })));
+const InboxPage = lazy(() => import('./pages/Inbox').then((m) => ({ default: m.InboxPage })));
 // Charts (ECharts) load with the dashboards page only.
 const DashboardsPage = lazy(() => import('./pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
 
@@ -69,13 +70,17 @@ function Root() {
 }
 
 function Page({ path }: { path: string }) {
+  return <Suspense fallback={<Spin style={{ margin: 24 }} />}>{route(path)}</Suspense>;
+}
+
+function route(path: string) {
   let m: Record<string, string> | null;
   if ((m = match('/records/:form/new', path))) return <FormPage key={`new-${m.form}`} form={m.form!} />;
   if ((m = match('/records/:form/:id/edit', path))) return <FormPage key={`edit-${m.form}-${m.id}`} form={m.form!} id={Number(m.id)} />;
   if ((m = match('/records/:form/:id', path))) return <RecordPage key={`${m.form}-${m.id}`} form={m.form!} id={Number(m.id)} />;
   if ((m = match('/records/:form', path))) return <ListPage key={m.form} form={m.form!} />;
-  if ((m = match('/dashboards/:key', path))) return <Suspense fallback={<Spin />}><DashboardsPage key={m.key} dashboard={m.key} /></Suspense>;
-  if (path === '/dashboards') return <Suspense fallback={<Spin />}><DashboardsPage /></Suspense>;
+  if ((m = match('/dashboards/:key', path))) return <DashboardsPage key={m.key} dashboard={m.key} />;
+  if (path === '/dashboards') return <DashboardsPage />;
   return <InboxPage />;
 }
 
