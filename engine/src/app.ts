@@ -14,7 +14,7 @@ import { FormRegistry } from './records/form-registry.js';
 import { RecordService } from './records/record-service.js';
 import { UserService } from './auth/user-service.js';
 import { DepartmentService } from './auth/departments.js';
-import { RolePolicy } from './auth/role-policy.js';
+import { RolePolicy, checkRoleDocument } from './auth/role-policy.js';
 import type { RoleDef } from './auth/role-def.js';
 import { createLogger, type Logger } from './http/logger.js';
 import type { TokenCache } from './http/authn.js';
@@ -72,6 +72,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const roles = new PublishedCache<RoleDef>(docs, 'roles', (doc) => doc as RoleDef);
   await Promise.all([forms.load(), roles.load()]);
   const policy = new RolePolicy(roles);
+  docs.setPublishCheck('roles', (doc) => checkRoleDocument(doc as RoleDef, forms));
   const records = new RecordService(db, forms, policy, codec);
   const users = new UserService(db);
   const departments = new DepartmentService(db);

@@ -4,12 +4,14 @@
  * Results are cached per (roles, form revision, role documents generation).
  */
 import type { CompiledForm } from '../store/compiled-form.js';
-import type { JsonLogic } from '../meta/types.js';
+import type { FieldDef, JsonLogic } from '../meta/types.js';
 import type { Actor } from './actor.js';
 import type { AccessPolicy, FieldAccess } from './access-policy.js';
 import { ADMIN_ROLE, type FormPermission, type RecordAction, type RoleDef, type RowScope } from './role-def.js';
 import type { PublishedCache } from '../documents/published-cache.js';
 import { scopeAllows } from './api-tokens.js';
+import { compileFilter } from '../rules/sql.js';
+import { AppError, msg, validationError, type Msg } from '../errors.js';
 
 const FULL: FieldAccess = { visible: null, readOnly: new Set(), masked: new Set() };
 
@@ -127,3 +129,48 @@ export function rowCondition(scope: RowScope, actor: Actor): JsonLogic | null {
   }
   return scope.rule;
 }
+
+/**
+ * Before a role is published: every form it names is published, and every field key in its
+ * field sets (hidden, read-only, masked) is a live field of that form — a misspelt key in
+ * `hidden` would otherwise show the field it meant to hide. Row rules are compiled against the
+ * form, so a rule naming an unknown field is refused too. Throws AppError('validation').
+ */
+export async function checkRoleDocument(role: RoleDef, forms: { get(key: string): Promise<CompiledForm> }): Promise<void> {
+  const errors: Record<string, Msg[]> = {};
+  for (const [i, p] of role.permissions.entries()) {
+    if (p.form === '*') continue;
+    let form: CompiledForm;
+    try {
+      form = await forms.get(p.form);
+    } catch {
+      errors[`/permissions/${i}/form`] = [msg(`表单 ${p.form} 不存在或未发布`, `form '${p.form}' does not exist or is not published`)];
+      continue;
+    }
+    for (const set of ['hidden', 'readOnly', 'masked'] as const) {
+      (p.fields?.[set] ?? []).forEach((key, j) => {
+        if (!form.byKey.has(key)) errors[`/permissions/${i}/fields/${set}/${j}`] = [msg(`表单 ${p.form} 没有字段 ${key}`, `form '${p.form}' has no field '${key}'`)];
+      });
+    }
+    const rows = p.rows;
+    if (rows && typeof rows === 'object' && 'rule' in rows) {
+      try {
+        compileFilter(rows.rule, {
+          dialect: 'sqlite',
+          field: (k) => {
+            const f = form.byKey.get(k) ?? (SYSTEM_TYPES[k] ? ({ id: k, key: k, type: SYSTEM_TYPES[k], label: k } as FieldDef) : undefined);
+            return f ? { sql: '"t"."x"', field: f } : undefined;
+          },
+          vars: { $user: { id: 0, username: '', roles: [], department: 0, departments: [0] } },
+        });
+      } catch (e) {
+        errors[`/permissions/${i}/rows/rule`] = [e instanceof AppError ? e.text : msg('行规则无效', 'invalid row rule')];
+      }
+    }
+  }
+  if (Object.keys(errors).length) throw validationError(errors);
+}
+
+const SYSTEM_TYPES: Record<string, FieldDef['type']> = {
+  id: 'number', _createdAt: 'datetime', _updatedAt: 'datetime', _createdBy: 'user', _owner: 'user', _dept: 'department',
+};

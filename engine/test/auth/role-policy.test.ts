@@ -144,4 +144,21 @@ describe.each(DIALECTS)('role policy on %s', (dialect) => {
     // sensitive fields cannot be filtered (ciphertext would make it an oracle or a lie)
     await expectCode(t.engine.records.list(alice, 'lead', { filter: { '==': [{ var: 'id_number' }, 'x'] } }), 'bad_request');
   });
+  it('refuses to publish a role naming a form or field that does not exist, or a row rule that does not fit', async () => {
+    const publishRole = async (doc: RoleDef) => {
+      await t.engine.docs.saveDraft('roles', doc.key, doc);
+      return t.engine.docs.publish('roles', doc.key).then(() => null, (e) => e);
+    };
+    const e = await publishRole({
+      key: 'typo', label: 'Typo',
+      permissions: [
+        { form: 'lead', actions: ['read'], fields: { hidden: ['cots'], masked: ['phone', 'id_nmber'] } },
+        { form: 'nope', actions: ['read'] },
+        { form: 'lead', actions: ['read'], rows: { rule: { '==': [{ var: 'grde' }, 'a'] } } },
+      ],
+    });
+    expect(e?.code).toBe('validation');
+    expect(Object.keys(e.fields).sort()).toEqual(['/permissions/0/fields/hidden/0', '/permissions/0/fields/masked/1', '/permissions/1/form', '/permissions/2/rows/rule']);
+    expect(await publishRole({ key: 'fine', label: 'Fine', permissions: [{ form: 'lead', actions: ['read'], rows: { rule: { and: [{ '==': [{ var: '_owner' }, { var: '$user.id' }] }, { '==': [{ var: 'grade' }, 'a'] }] } }, fields: { hidden: ['cost'] } }] })).toBeNull();
+  });
 });
