@@ -44,9 +44,12 @@ export class PublishedCache<T> {
     this.generation++;
   }
 
-  /** Reload if another process published since the last check. */
-  async fresh(): Promise<void> {
-    if (Date.now() - this.checkedAt < this.staleAfterMs) return;
+  /**
+   * Reload if another process published since the last check. `force`: check now whatever the
+   * time since the last check (a key that is missing may have just been published elsewhere).
+   */
+  async fresh(force = false): Promise<void> {
+    if (!force && Date.now() - this.checkedAt < this.staleAfterMs) return;
     if (!this.loading) {
       this.loading = (async () => {
         try {

@@ -30,7 +30,8 @@ export class FormRegistry {
 
   async get(key: string): Promise<CompiledForm> {
     await this.cache.fresh();
-    const f = this.cache.peek(key);
+    // A form another process published a moment ago is found at once, not after the next check.
+    const f = this.cache.peek(key) ?? (await this.cache.fresh(true), this.cache.peek(key));
     if (!f) throw notFound('表单不存在', `No published form '${key}'`);
     return f;
   }

@@ -98,7 +98,7 @@ export class ReportService {
 
   private async report(key: string): Promise<ReportDef> {
     await this.reports.fresh();
-    const def = this.reports.peek(key);
+    const def = this.reports.peek(key) ?? (await this.reports.fresh(true), this.reports.peek(key));
     if (!def) throw notFound('报表不存在', `No published report '${key}'`);
     return def;
   }
@@ -289,7 +289,7 @@ export class ReportService {
 
   private async dashboard(key: string): Promise<DashboardDef> {
     await this.dashboards.fresh();
-    const def = this.dashboards.peek(key);
+    const def = this.dashboards.peek(key) ?? (await this.dashboards.fresh(true), this.dashboards.peek(key));
     if (!def) throw notFound('仪表盘不存在', `No published dashboard '${key}'`);
     return def;
   }
