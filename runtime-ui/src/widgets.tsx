@@ -138,8 +138,8 @@ export interface FormContext {
   required: Set<string>;
 }
 
-/** One cell of a subtable row, by the row field's type. */
-function CellInput({ f, value, onChange, id, disabled }: { f: FieldDef; value: unknown; onChange: (v: unknown) => void; id: string; disabled: boolean }) {
+/** An input for one field by its type (subtable cells, fields an approver may edit). */
+export function CellInput({ f, value, onChange, id, disabled }: { f: FieldDef; value: unknown; onChange: (v: unknown) => void; id: string; disabled: boolean }) {
   switch (f.type) {
     case 'money':
       return <InputNumber id={id} value={(value as number) ?? null} precision={2} prefix="¥" disabled={disabled} style={{ width: '100%' }} onChange={(v) => onChange(v ?? undefined)} />;

@@ -117,6 +117,8 @@ describe('runtime UI: the advisor and the manager', () => {
     await item.click();
     const detail = m.getByTestId('task-detail');
     await expect.poll(() => detail.textContent(), { timeout: 20_000 }).toContain(orderNo);
+    // The field the approver may edit (the discount) is offered with its value.
+    await expect.poll(() => m.locator('#task_discount').inputValue()).toContain('10000');
     await m.getByTestId('task-comment').fill('同意，优惠合理');
     const done = m.waitForResponse((r) => /\/api\/tasks\/\d+\/complete$/.test(r.url()));
     await m.getByTestId('task-approve').click();
@@ -132,6 +134,15 @@ describe('runtime UI: the advisor and the manager', () => {
     const timeline = a.getByTestId('workflow-timeline');
     await expect.poll(() => timeline.textContent()).toContain('同意，优惠合理');
     await expect.poll(() => a.getByTestId('instance-status').first().textContent()).toBe('已完成');
+
+    // A print: the HTML fetched with the token opens in a new window (a blob URL).
+    await a.getByTestId('print').hover();
+    const popup = advisor.context.waitForEvent('page');
+    await a.getByRole('menuitem', { name: '整车销售合同' }).click();
+    const printed = await popup;
+    await printed.waitForURL(/^blob:/);
+    await expect.poll(() => printed.content()).toContain(orderNo);
+    await printed.close();
     await advisor.context.close();
   }, 180_000);
 

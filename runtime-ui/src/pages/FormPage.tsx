@@ -139,6 +139,9 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
 
   const state = useMemo(() => (form ? formState(form, data) : null), [form, data]);
 
+  // The schema and uiSchema change only when a rule flips a field (not on every keystroke), so
+  // rjsf re-renders only the fields whose values changed.
+  const stateKey = state ? `${[...state.hidden].join()}|${[...state.readOnly].join()}|${[...state.required].join()}` : '';
   const live = useMemo(() => {
     if (!compiled || !state || !form) return null;
     const uiSchema: UiSchema = { ...compiled.uiSchema };
@@ -151,12 +154,18 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
     const required = liveFields(form).filter((f) => f.type !== 'subtable' && state.required.has(f.key)).map((f) => f.key);
     const schema = { ...compiled.schema, required };
     return { schema, uiSchema };
-  }, [compiled, state, form]);
+  }, [compiled, stateKey, form]);
+
+  // Stable while no rule flips (see stateKey): fields re-render only when their own props change.
+  const context = useMemo<FormContext | null>(
+    () => (form && state ? { form, hidden: state.hidden, readOnly: state.readOnly, required: state.required } : null),
+    [form, stateKey],
+  );
+  const widgets = useMemo(() => ({ ...WIDGETS, computed: ComputedWidget }), []);
+  const fields = useMemo(() => ({ subtable: SubtableField }), []);
 
   if (loadError) return <Alert type="error" title={loadError} />;
-  if (!form || !live || !state) return <Spin />;
-
-  const context: FormContext = { form, hidden: state.hidden, readOnly: state.readOnly, required: state.required };
+  if (!form || !live || !state || !context) return <Spin />;
 
   const save = async () => {
     setBanner(null);
@@ -220,8 +229,8 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
           showErrorList={false}
           extraErrors={errors}
           formContext={context}
-          widgets={{ ...WIDGETS, computed: ComputedWidget }}
-          fields={{ subtable: SubtableField }}
+          widgets={widgets}
+          fields={fields}
           onChange={(e) => {
             const next = computeValues(form, (e.formData ?? {}) as Values);
             setData(next);

@@ -6,10 +6,12 @@ import { label, lang } from '../i18n';
 import { fetchTitles, formList, getForm, liveFields, recordTitle, type FormDef, type Titles } from '../meta';
 import { navigate } from '../router';
 import { RecordFields, WorkflowTimeline } from './RecordPage';
+import { CellInput } from '../widgets';
 
 interface Task {
   id: number; title: string; workflow: string; node: string; form: string; recordId: number;
   assignee: number | null; status: string; createdAt: string; dueAt: string | null; actions: string[];
+  editableFields?: string[];
 }
 
 function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
@@ -23,8 +25,10 @@ function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
   const [to, setTo] = useState<number | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [edits, setEdits] = useState<Record<string, unknown>>({});
   useEffect(() => {
     setRecord(null);
+    setEdits({});
     setError(null);
     (async () => {
       const def = await getForm(task.form);
@@ -40,7 +44,13 @@ function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
   const act = async (action: string) => {
     setBusy(action);
     try {
-      await api('POST', `/api/tasks/${task.id}/complete`, { action, ...(comment ? { comment } : {}), ...(action === 'transfer' && to ? { to } : {}) });
+      const fields = Object.fromEntries(Object.entries(edits).filter(([k, v]) => JSON.stringify(v ?? null) !== JSON.stringify(record?.[k] ?? null)));
+      await api('POST', `/api/tasks/${task.id}/complete`, {
+        action,
+        ...(comment ? { comment } : {}),
+        ...(action === 'transfer' && to ? { to } : {}),
+        ...(Object.keys(fields).length && action !== 'transfer' ? { fields } : {}),
+      });
       message.success(t('taskDone'));
       onDone();
     } catch (e) {
@@ -61,6 +71,16 @@ function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
           <RecordFields form={form} record={record} titles={titles} />
           {open && task.actions.length > 0 && (
             <div style={{ marginTop: 16 }}>
+              {(task.editableFields ?? []).map((k) => {
+                const f = form.fields.find((x) => x.key === k && !x.deleted);
+                if (!f) return null;
+                return (
+                  <div key={k} style={{ marginBottom: 8 }}>
+                    <label htmlFor={`task_${k}`}>{label(f.label, k)}</label>
+                    <CellInput f={f} id={`task_${k}`} disabled={false} value={k in edits ? edits[k] : record[k]} onChange={(v) => setEdits({ ...edits, [k]: v ?? null })} />
+                  </div>
+                );
+              })}
               <Input.TextArea rows={2} placeholder={t('comment')} value={comment} onChange={(e) => setComment(e.target.value)} data-testid="task-comment" />
               {task.actions.includes('transfer') && (
                 <Space style={{ marginTop: 8 }}>
