@@ -113,3 +113,19 @@ export async function openHtml(path: string): Promise<void> {
   else window.location.href = url;
   setTimeout(() => URL.revokeObjectURL(url), 120_000);
 }
+
+/** Sends a file as the request body (imports). */
+export async function upload<T = any>(path: string, file: Blob): Promise<T> {
+  const res = await fetch(path, { method: 'POST', headers: headers({ 'Content-Type': file.type || 'application/octet-stream' }), body: file });
+  if (!res.ok) {
+    let err: any = null;
+    try {
+      err = (await res.json())?.error;
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401) listeners.forEach((fn) => fn());
+    throw new ApiError(res.status, err?.code ?? 'internal', err?.message ?? res.statusText, err?.fields, err?.details);
+  }
+  return (await res.json()) as T;
+}

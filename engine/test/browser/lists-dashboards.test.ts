@@ -161,6 +161,41 @@ describe('runtime UI: lists, records and dashboards', () => {
     await context.close();
   }, 180_000);
 
+  it('a CSV import: columns mapped, a dry-run report, then progress until it lands', async () => {
+    const { context, page } = await newPage(h);
+    await login(page, h.url, 'admin', 'admin-password-123');
+    await page.goto(`${h.url}/records/customer`);
+    await page.getByTestId('list-customer').waitFor();
+    await page.getByTestId('import').click();
+    const wizard = page.getByTestId('import-wizard');
+    const base = 13700000000 + (Date.now() % 1_000_000) * 10;
+    const rows = Array.from({ length: 30 }, (_, i) => `导入客户${i + 1},${base + i},来电`);
+    const csv = ['姓名,手机,信息来源', ...rows].join('\r\n') + '\r\n';
+    const dry = page.waitForResponse((r) => r.url().includes('/import?') && r.url().includes('dryRun=1'));
+    await wizard.locator('input[type=file]').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+    expect((await dry).status()).toBe(200);
+    // "姓名" matches no field (the label is 姓名/单位): the dry run reports the missing names.
+    await expect.poll(() => page.getByTestId('import-report').textContent()).toContain('30 行有 30 个问题');
+    await expect.poll(() => page.getByTestId('import-start').isDisabled()).toBe(true);
+    await page.getByTestId('import-mapping').locator('[data-header="姓名"]').click();
+    await page.keyboard.type('姓名');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '姓名/单位' }).click();
+    const again = page.waitForResponse((r) => r.url().includes('dryRun=1'));
+    await page.getByTestId('import-dry-run').click();
+    expect((await again).status()).toBe(200);
+    await expect.poll(() => page.getByTestId('import-report').textContent()).toContain('30 行全部可以导入');
+    await page.getByTestId('import-start').click();
+    await page.getByTestId('import-progress').waitFor();
+    await expect.poll(() => page.getByTestId('import-status').textContent(), { timeout: 60_000 }).toContain('新建 30 条');
+    await shot(page, 'desktop-import-done');
+    await page.getByTestId('import-close').click();
+    const token = await apiLogin(h.url, 'admin', 'admin-password-123');
+    const landed = (await call(h.url, token, 'GET', `/api/records/customer?q=${base + 7}`)).body;
+    expect(landed.items.map((c: any) => c.name)).toEqual(['导入客户8']);
+    expect(landed.items[0].source).toBe('phone');
+    await context.close();
+  }, 180_000);
+
   it('a 200-field form becomes interactive quickly (figure logged)', async () => {
     const token = await apiLogin(h.url, 'admin', 'admin-password-123');
     const key = `wide_${Date.now() % 100000}`;

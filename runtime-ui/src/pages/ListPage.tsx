@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { App, Button, Checkbox, DatePicker, Grid, Input, InputNumber, Popover, Select, Space, Table, Tag, Typography } from 'antd';
-import { DownloadOutlined, FilterOutlined, PlusOutlined, DeleteOutlined, SettingOutlined } from '@ant-design/icons';
+import { DownloadOutlined, FilterOutlined, PlusOutlined, DeleteOutlined, SettingOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
 import { download, get, qs, session } from '../api';
@@ -8,6 +8,7 @@ import { label, lang } from '../i18n';
 import { fetchTitles, formatValue, getForm, liveFields, type FieldDef, type FormDef, type Titles } from '../meta';
 import { Link, navigate, useLocation } from '../router';
 import { RelationSelect } from '../widgets';
+import { ImportWizard } from './ImportWizard';
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -115,6 +116,8 @@ export function ListPage({ form: formKey }: { form: string }) {
   const [conds, setConds] = useState<Condition[]>([]);
   const [loading, setLoading] = useState(false);
   const [filterOpen, setFilterOpen] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [reloadTick, setReloadTick] = useState(0);
   const storeKey = `formwork.columns.${session.user()?.id ?? 0}.${formKey}`;
   const [picked, setPicked] = useState<string[] | null>(() => {
     try {
@@ -157,7 +160,7 @@ export function ListPage({ form: formKey }: { form: string }) {
       .catch((e) => !stale && message.error(e.message))
       .finally(() => !stale && setLoading(false));
     return () => { stale = true; };
-  }, [form, page, pageSize, sort, q, filter]);
+  }, [form, page, pageSize, sort, q, filter, reloadTick]);
 
   if (!form) return null;
   const listable = liveFields(form).filter((f) => f.type !== 'subtable' && !f.ui?.hidden && !['attachment', 'image', 'signature', 'textarea'].includes(f.type));
@@ -211,8 +214,10 @@ export function ListPage({ form: formKey }: { form: string }) {
           download(`/api/records/${formKey}/export${qs({ format: 'xlsx', filter, lang: lang() })}`, `${formKey}.xlsx`).catch((e) => message.error(e.message))}>
           {screens.sm ? t('export') : null}
         </Button>
+        <Button icon={<UploadOutlined />} data-testid="import" onClick={() => setImporting(true)}>{screens.sm ? t('import') : null}</Button>
         <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => void navigate(`/records/${formKey}/new`)}>{t('new')}</Button>
       </div>
+      <ImportWizard form={form} open={importing} onClose={(imported) => { setImporting(false); if (imported) setReloadTick((n) => n + 1); }} />
       <Table<Row>
         rowKey="id"
         size={screens.md ? 'middle' : 'small'}
