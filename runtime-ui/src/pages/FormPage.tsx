@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Space, Spin, Typography } from 'antd';
-import Form from '@rjsf/antd';
+import Form, { Templates as AntdTemplates } from '@rjsf/antd';
 import validator from '@rjsf/validator-ajv8';
-import { getDefaultFormState, type ErrorSchema, type RJSFSchema, type UiSchema, type WidgetProps } from '@rjsf/utils';
+import { getDefaultFormState, type ErrorSchema, type FieldTemplateProps, type ObjectFieldTemplateProps, type RJSFSchema, type UiSchema, type WidgetProps } from '@rjsf/utils';
 import { useTranslation } from 'react-i18next';
 import { formJsonSchema } from '../../../engine/src/meta/json-schema';
 import { computeValues, formState, ruleErrors } from '../../../engine/src/rules/evaluate';
@@ -65,6 +65,27 @@ function ComputedWidget(p: WidgetProps) {
   const text = f ? formatValue(f, p.value) : String(p.value ?? '');
   return <div id={p.id} data-testid={p.id} style={{ padding: '4px 0', fontWeight: 500 }}>{text || '—'}</div>;
 }
+
+/**
+ * Objects as a plain column of fields. antd's template wraps every property in Row/Col, whose
+ * styling hooks then run for all fields on every keystroke; plain elements let an unchanged
+ * field's SchemaField skip its render (a 200-field form stays responsive).
+ */
+function ObjectTemplate(p: ObjectFieldTemplateProps) {
+  return (
+    <div className="fw-object">
+      {p.title && p.fieldPathId.path.length > 0 && <div style={{ fontWeight: 500, margin: '4px 0 8px' }}>{p.title}</div>}
+      {p.properties.map((prop) => (prop.hidden ? null : <div key={prop.name}>{prop.content}</div>))}
+    </div>
+  );
+}
+/** The root object without antd's Form.Item: its context would re-render every field inside on each change. */
+function FieldTemplate(p: FieldTemplateProps) {
+  if (p.fieldPathId.path.length === 0) return p.children;
+  const Antd = AntdTemplates.FieldTemplate!;
+  return <Antd {...p} />;
+}
+const TEMPLATES = { ObjectFieldTemplate: ObjectTemplate, FieldTemplate };
 
 export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   const { t, i18n } = useTranslation();
@@ -230,6 +251,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
           extraErrors={errors}
           formContext={context}
           widgets={widgets}
+          templates={TEMPLATES}
           fields={fields}
           onChange={(e) => {
             const next = computeValues(form, (e.formData ?? {}) as Values);
