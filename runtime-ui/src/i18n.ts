@@ -22,6 +22,8 @@ const zh = {
   instanceStatus: { running: '进行中', completed: '已完成', rejected: '已驳回', cancelled: '已取消' },
   historyAction: { create: '创建', update: '修改', delete: '删除' },
   ops: { eq: '等于', ne: '不等于', gt: '大于', gte: '大于等于', lt: '小于', lte: '小于等于', contains: '包含', in: '属于', empty: '为空', notEmpty: '不为空' },
+  started: '发起', branch: '条件判断', waiting: '等待处理', approved: '已同意', rejected: '已驳回', returned: '已退回', transferred: '已转交',
+  completed: '完成', cancelled: '已取消', withdrawn: '已撤回', resubmitted: '已重新提交', end: '结束', timeout: '超时', notified: '已通知',
   yes: '是', no: '否', run: '查询', drill: '查看明细', kpi: '指标', system: '系统',
   module: { other: '其他' },
 };
@@ -47,6 +49,8 @@ const en: typeof zh = {
   instanceStatus: { running: 'Running', completed: 'Completed', rejected: 'Rejected', cancelled: 'Cancelled' },
   historyAction: { create: 'Created', update: 'Changed', delete: 'Deleted' },
   ops: { eq: 'equals', ne: 'not equal', gt: 'greater than', gte: 'at least', lt: 'less than', lte: 'at most', contains: 'contains', in: 'is one of', empty: 'is empty', notEmpty: 'is not empty' },
+  started: 'Started', branch: 'Branch', waiting: 'Waiting', approved: 'Approved', rejected: 'Rejected', returned: 'Returned', transferred: 'Transferred',
+  completed: 'Completed', cancelled: 'Cancelled', withdrawn: 'Withdrawn', resubmitted: 'Resubmitted', end: 'End', timeout: 'Timed out', notified: 'Notified',
   yes: 'Yes', no: 'No', run: 'Run', drill: 'Details', kpi: 'KPI', system: 'System',
   module: { other: 'Other' },
 };

@@ -72,10 +72,17 @@ function ComputedWidget(p: WidgetProps) {
  * field's SchemaField skip its render (a 200-field form stays responsive).
  */
 function ObjectTemplate(p: ObjectFieldTemplateProps) {
+  const root = p.fieldPathId.path.length === 0;
+  const ctx = p.registry.formContext as FormContext;
+  // At the root, fields flow in columns as wide as the screen allows; long ones take a whole row.
+  const wide = (name: string) => {
+    const f = root ? ctx.form.fields.find((x) => x.key === name) : undefined;
+    return !!f && (['subtable', 'textarea', 'address', 'location', 'signature', 'attachment', 'image'].includes(f.type) || (f.ui?.span ?? 0) >= 24);
+  };
   return (
-    <div className="fw-object">
-      {p.title && p.fieldPathId.path.length > 0 && <div style={{ fontWeight: 500, margin: '4px 0 8px' }}>{p.title}</div>}
-      {p.properties.map((prop) => (prop.hidden ? null : <div key={prop.name}>{prop.content}</div>))}
+    <div className={root ? 'fw-object fw-object-root' : 'fw-object'}>
+      {p.title && !root && <div style={{ fontWeight: 500, margin: '4px 0 8px' }}>{p.title}</div>}
+      {p.properties.map((prop) => (prop.hidden ? null : <div key={prop.name} className={wide(prop.name) ? 'fw-wide' : undefined}>{prop.content}</div>))}
     </div>
   );
 }
@@ -232,7 +239,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   };
 
   return (
-    <div style={{ maxWidth: 820 }} data-testid={`form-${formKey}`}>
+    <div style={{ maxWidth: 1100 }} data-testid={`form-${formKey}`}>
       <Typography.Title level={4} style={{ marginTop: 0 }}>
         {label(form.label, formKey)} · {id ? t('edit') : t('new')}
       </Typography.Title>

@@ -2,12 +2,19 @@ import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Dropdown, Empty, Grid, Space, Spin, Tabs, Tag, Timeline, Typography, Table } from 'antd';
 import { EditOutlined, PrinterOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { api, get, openHtml } from '../api';
+import { api, get, openHtml, session } from '../api';
 import { label, lang } from '../i18n';
 import { fetchTitles, formatValue, getForm, liveFields, recordTitle, type FieldDef, type FormDef, type Titles } from '../meta';
 import { navigate } from '../router';
 
 type Values = Record<string, any>;
+
+/** A user id as people read it: the signed-in user by name (the API gives ids only; see the report). */
+export function personName(id: number | null | undefined): string {
+  if (!id) return '';
+  const me = session.user();
+  return me && me.id === id ? me.displayName || me.username : `#${id}`;
+}
 
 interface Instance { id: number; workflow: string; status: string; current: string[]; history: Array<{ at: string; node: string; actor: number | null; action: string; comment: string | null }> }
 
@@ -51,7 +58,7 @@ export function WorkflowTimeline({ instances }: { instances: Instance[] }) {
               color: h.action === 'reject' || h.action === 'rejected' ? 'red' : h.action === 'approve' || h.action === 'approved' ? 'green' : 'blue',
               content: (
                 <div>
-                  <b>{h.node}</b> · {t(h.action, h.action)}{h.actor ? ` · #${h.actor}` : ''}
+                  <b>{h.node}</b> · {t(h.action, h.action)}{h.actor ? ` · ${personName(h.actor)}` : ''}
                   <div><Typography.Text type="secondary">{new Date(h.at).toLocaleString(lang())}</Typography.Text></div>
                   {h.comment && <div>“{h.comment}”</div>}
                 </div>
@@ -75,7 +82,7 @@ function HistoryView({ form, entries }: { form: FormDef; entries: Array<{ at: st
         key: i,
         content: (
           <div>
-            <b>{t(`historyAction.${e.action}`, e.action)}</b> <Typography.Text type="secondary">{new Date(e.at).toLocaleString(lang())}{e.by ? ` · #${e.by}` : ''}</Typography.Text>
+            <b>{t(`historyAction.${e.action}`, e.action)}</b> <Typography.Text type="secondary">{new Date(e.at).toLocaleString(lang())}{e.by ? ` · ${personName(e.by)}` : ''}</Typography.Text>
             <ul style={{ margin: '4px 0', paddingLeft: 18 }}>
               {Object.entries(e.changes ?? {}).map(([k, [a, b]]) => {
                 const f = byKey.get(k);
