@@ -24,6 +24,9 @@ export function toAppError(err: unknown): AppError {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError('bad_request', msg('不支持的编码', 'Unsupported body encoding'));
   if (e?.type === 'request.aborted') return new AppError('bad_request', msg('请求被中止', 'Request aborted'));
   if (e instanceof URIError) return new AppError('bad_request', msg('URL 编码不合法', 'Malformed URL encoding'));
+  // PostgreSQL refuses text it cannot store (a NUL character, bytes that are no UTF-8): the input's fault.
+  const pgCode = (err as { code?: unknown })?.code;
+  if (pgCode === '22021' || pgCode === '22P05') return new AppError('bad_request', msg('文本中含有无法保存的字符（如 NUL）', 'The text holds a character that cannot be stored (such as NUL)'));
   const status = e?.status ?? e?.statusCode;
   if (status && status >= 400 && status < 500) return new AppError('bad_request', msg('请求不合法', 'Bad request'));
   return new AppError('internal', msg('服务器内部错误', 'Internal server error'));

@@ -139,8 +139,36 @@ export class RecordService {
     const form = await this.forms.get(formKey);
     await this.require(actor, form, 'create');
     const { access } = await this.scope(actor, form, 'create');
-    const created = await this.transact(form, (trx) => this.createWith(trx, actor, form, access, input, opts));
+    // PostgreSQL, a form whose create is one INSERT … WITH (the row, its audit entry and its event):
+    // the statement is its own transaction, so no BEGIN/COMMIT round trips.
+    const created = this.singleStatement(form)
+      ? await this.createWith(this.db.knex as Knex.Transaction, actor, form, access, input, opts).catch((e) => {
+          throw mapDbError(e, form);
+        })
+      : await this.transact(form, (trx) => this.createWith(trx, actor, form, access, input, opts));
     return this.visibleTo(actor, form, created);
+  }
+
+  /**
+   * Can a create of this form write everything in one statement (PostgreSQL: data-modifying
+   * CTEs)? Not with autonumbers (a counter row), subtables (child rows need the id), rollups on
+   * other forms (their recompute), or computed-on-read values (they may read the id).
+   */
+  private singleStatement(form: CompiledForm): boolean {
+    return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length;
+  }
+
+  /** The row, its audit entry and its `record.created` event in one statement; the new id. */
+  private async insertCreated(trx: Knex, form: CompiledForm, row: Record<string, unknown>, changes: string, event: Record<string, unknown>, by: number | null, at: string): Promise<number> {
+    const cols = Object.keys(row);
+    const sql =
+      `WITH "r" AS (INSERT INTO ${quoteId(form.table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) RETURNING "id"), ` +
+      `"a" AS (INSERT INTO "fw_audit" ("form", "record_id", "action", "at", "by", "changes") SELECT ?, "r"."id", 'create', ?, ?, ? FROM "r") ` +
+      `INSERT INTO "fw_outbox" ("event", "form", "record_id", "payload", "idempotency_key", "created_at") ` +
+      `SELECT 'record.created', ?, "r"."id", jsonb_set(CAST(? AS jsonb), '{record,id}', to_jsonb("r"."id"))::text, CAST(? AS text) || "r"."id"::text || ':created', ? FROM "r" RETURNING "record_id"`;
+    const bindings = [...cols.map((c) => row[c]), form.key, at, by, changes, form.key, JSON.stringify(event), `${form.key}:`, at];
+    const res = await trx.raw(sql, bindings as any[]);
+    return Number((res as any).rows[0].record_id);
   }
 
   /**
@@ -173,6 +201,14 @@ export class RecordService {
       _dept: opts.dept !== undefined ? opts.dept : owner != null && owner !== actor.userId ? await departmentOf(trx, owner) : actor.departmentId,
     };
     for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
+    if (this.singleStatement(form)) {
+      const draft = this.materialize(form, 0, row);
+      const changes: Record<string, [unknown, unknown]> = {};
+      for (const f of form.fields) if (!isVirtual(f) && !isEmpty(draft[f.key])) changes[f.key] = [null, draft[f.key]];
+      const event = { record: this.protect(form, draft), by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null };
+      const id = await this.insertCreated(trx, form, row, JSON.stringify(this.auditChanges(form, changes)), event, actor.userId, at);
+      return { ...draft, id };
+    }
     const id = await this.insertRow(trx, form.table, row);
     await this.writeSubtables(trx, form, id, record, true);
     await this.updateRollupTargets(trx, form, [record]);
@@ -540,12 +576,17 @@ export class RecordService {
   }
 
   private async audit(trx: Knex.Transaction, form: CompiledForm, id: number, action: string, actor: Actor, changes: Record<string, [unknown, unknown]>, at: string) {
+    await trx('fw_audit').insert({ form: form.key, record_id: id, action, at, by: actor.userId, changes: JSON.stringify(this.auditChanges(form, changes)) });
+  }
+
+  /** Changes as the audit log stores them: sensitive values encrypted. */
+  private auditChanges(form: CompiledForm, changes: Record<string, [unknown, unknown]>): Record<string, [unknown, unknown]> {
     const stored: Record<string, [unknown, unknown]> = {};
     for (const [k, [a, b]] of Object.entries(changes)) {
       const f = form.byKey.get(k);
       stored[k] = f?.sensitive ? [this.codec.encode(f, a), this.codec.encode(f, b)] : [a, b];
     }
-    await trx('fw_audit').insert({ form: form.key, record_id: id, action, at, by: actor.userId, changes: JSON.stringify(stored) });
+    return stored;
   }
 
   /** Sensitive values leave the transaction encrypted (outbox payloads are stored rows too). */
