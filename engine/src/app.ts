@@ -21,6 +21,7 @@ import type { TokenCache } from './http/authn.js';
 import { createWorkflowEngine, type WorkflowEngine } from './workflow/index.js';
 import { ReportService } from './reports/report-service.js';
 import { DashboardDeliveries } from './reports/delivery.js';
+import { PublicForms } from './records/public-forms.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -37,6 +38,7 @@ export interface Engine {
   workflow: WorkflowEngine;
   reports: ReportService;
   deliveries: DashboardDeliveries;
+  publicForms: PublicForms;
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
@@ -87,7 +89,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   });
   await deliveries.reconcile();
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), logger, dataDir,
     async close() {
       await workflow.stop();
       await db.close();

@@ -661,6 +661,21 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       ['key', 'widgets'],
     ));
   }
+  addSchema('PublicFormLink', obj(
+    {
+      id: int(), slug: str({ description: t('公开地址中的随机标识', 'The random part of the public address') }), form: str({ pattern: KEY_PATTERN }),
+      fields: arr(str({ pattern: KEY_PATTERN })), title: { oneOf: [{ type: 'null' }, ref('Label')] }, successMessage: { oneOf: [{ type: 'null' }, ref('Label')] },
+      enabled: { type: 'boolean' }, submissions: int(), createdAt: str({ format: 'date-time' }), createdBy: { type: ['integer', 'null'] },
+    },
+    ['id', 'slug', 'form', 'fields', 'enabled', 'submissions', 'createdAt'],
+  ));
+  addSchema('PublicFormInput', obj(
+    {
+      form: str({ pattern: KEY_PATTERN }), fields: arr(str({ pattern: KEY_PATTERN }), { description: t('可公开填写的字段（必填字段都要包含）', 'The fields the public may fill in (every required field)') }),
+      title: ref('Label'), successMessage: ref('Label'), enabled: { type: 'boolean' },
+    },
+    [],
+  ));
   if (described('packs')) {
     addSchema('PackManifest', obj(
       { name: str(), version: str(), engine: str(), label: ref('Label'), description: ref('Label'), modules: arr(str()) },
@@ -1307,6 +1322,34 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       }),
     });
   }
+  path('/api/public-forms', {
+    get: op({ tag: 'meta', id: 'listPublicForms', summary: ['公开表单链接', 'Public form links'], responses: { 200: ok(t('链接', 'Links'), obj({ items: arr(ref('PublicFormLink')) }, ['items'])) } }),
+    post: op({
+      tag: 'meta', id: 'createPublicForm', summary: ['把表单的部分字段公开为免登录链接', "Publish some of a form's fields at a link that needs no login"],
+      body: { content: json(ref('PublicFormInput')), required: true },
+      responses: { 201: ok(t('链接', 'The link'), ref('PublicFormLink')) }, errors: ['BadRequest', 'NotFound', 'Validation'],
+    }),
+  });
+  path('/api/public-forms/{id}', {
+    parameters: [{ name: 'id', in: 'path', required: true, schema: int() }],
+    patch: op({ tag: 'meta', id: 'updatePublicForm', summary: ['修改或停用链接', 'Change or disable a link'], body: { content: json(ref('PublicFormInput')), required: true }, responses: { 200: ok(t('链接', 'The link'), ref('PublicFormLink')) }, errors: ['BadRequest', 'NotFound', 'Validation'] }),
+    delete: op({ tag: 'meta', id: 'deletePublicForm', summary: ['删除链接（已提交的记录保留）', 'Delete a link (submitted records stay)'], responses: { 204: { description: t('已删除', 'Deleted') } }, errors: ['BadRequest', 'NotFound'] }),
+  });
+  path('/api/public/forms/{slug}', {
+    parameters: [{ name: 'slug', in: 'path', required: true, schema: str({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) }],
+    get: op({
+      tag: 'records', id: 'getPublicForm', summary: ['公开表单（免登录）', 'A public form (no login)'], auth: false,
+      responses: { 200: ok(t('标题与只含公开字段的表单定义', 'The title and a form definition holding only the public fields'), obj({ title: str(), form: { type: 'object', additionalProperties: true } }, ['title', 'form'])) },
+      errors: ['NotFound'],
+    }),
+    post: op({
+      tag: 'records', id: 'submitPublicForm', summary: ['提交公开表单（免登录，限频）', 'Submit a public form (no login, rate-limited)'], auth: false,
+      description: t('`_hp` 是防机器人的隐藏字段：有值时回答成功但不保存。', '`_hp` is a honeypot: when it holds anything the answer is a success and nothing is kept.'),
+      body: { content: json(obj({ values: { type: 'object', additionalProperties: true }, _hp: str() }, ['values'])), required: true },
+      responses: { 201: ok(t('已提交', 'Submitted'), obj({ ok: { type: 'boolean' }, message: str() }, ['ok', 'message'])) },
+      errors: ['BadRequest', 'NotFound', 'Validation'],
+    }),
+  });
   if (described('packs')) {
     path('/api/packs', {
       get: op({ tag: 'packs', id: 'listPacks', summary: ['已安装的模板包', 'Installed packs'], responses: { 200: ok(t('模板包', 'Packs'), arr(ref('PackSummary'))) } }),

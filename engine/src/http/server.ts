@@ -26,6 +26,7 @@ import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
 import { hooksRouter } from './hooks-router.js';
 import { reportsRouter, dashboardsRouter } from './reports-router.js';
+import { publicFormsRouter, publicFormsAdminRouter } from './public-forms-router.js';
 import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
 
@@ -134,6 +135,8 @@ export function createHttpApp(engine: Engine): Express {
     res.json(doc);
   });
   api.use(docsRouter());
+  // Public form links: no login (throttled, a honeypot; records/public-forms.ts).
+  api.use('/public/forms', publicFormsRouter(engine));
   api.use(auth);
   api.use('/users', usersRouter(engine.users, cache, securityLogFor(engine)));
   api.use('/tokens', tokensRouter(engine.db, cache, securityLogFor(engine)));
@@ -154,6 +157,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/hooks', hooksRouter(engine));
   api.use('/reports', reportsRouter(engine));
   api.use('/dashboards', dashboardsRouter(engine));
+  api.use('/public-forms', publicFormsAdminRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 

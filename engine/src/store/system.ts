@@ -344,6 +344,24 @@ $fw$`);
       });
     },
   },
+  {
+    name: '011_public_forms',
+    async up(knex) {
+      // Public form links (records/public-forms.ts): a form's chosen fields at a URL without login.
+      await knex.schema.createTable('fw_public_forms', (t) => {
+        t.increments('id');
+        t.string('slug', 64).notNullable().unique();
+        t.string('form', 48).notNullable();
+        t.text('fields').notNullable(); // JSON [field key]
+        t.text('title'); // JSON Label
+        t.text('success_message'); // JSON Label
+        t.boolean('enabled').notNullable().defaultTo(true);
+        t.integer('submissions').notNullable().defaultTo(0);
+        t.integer('created_by');
+        ts(t, 'created_at').notNullable();
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

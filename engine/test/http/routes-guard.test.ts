@@ -36,7 +36,11 @@ const keyOf = (r: RouteInfo) => `${r.method} ${r.pattern instanceof RegExp ? 'RE
 const isUiRoute = (r: RouteInfo) => r.method === 'GET' && (r.pattern instanceof RegExp || !String(r.pattern).startsWith('/api'));
 
 /** Routes anyone may call without a token. */
-const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /api/openapi.json']);
+const PUBLIC = new Set([
+  'GET /api/health', 'POST /api/auth/login', 'GET /api/openapi.json',
+  // public form links (no login; an unknown link is not_found): engine/test/http/public-forms.test.ts
+  'GET /api/public/forms/:slug', 'POST /api/public/forms/:slug',
+]);
 
 type Check = (res: { status: number; body: any }) => void;
 /** What a signed-in user without any role may do (and what it must answer). */
