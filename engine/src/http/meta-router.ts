@@ -45,6 +45,23 @@ export function metaRouter(engine: Engine): Router {
     res.json(out);
   });
 
+  /** What the caller may do with a form's records, and which of the fields they see they may not change (the UI's buttons and read-only inputs). */
+  r.get('/forms/:key/access', async (req, res) => {
+    const key = String(req.params.key);
+    const actor = actorOf(req);
+    const form = forms.peek(key) ?? (await forms.get(key).catch(() => undefined));
+    if (!form || !(await policy.can(actor, form, 'read'))) throw notFound('表单不存在', `No published form '${key.slice(0, 60)}'`);
+    const actions: Record<string, boolean> = {};
+    for (const a of ['create', 'read', 'update', 'delete', 'export', 'import'] as const) actions[a] = await policy.can(actor, form, a);
+    const f = await policy.fields(actor, form);
+    const visible = (k: string) => !f.visible || f.visible.has(k);
+    res.json({
+      form: form.key, actions,
+      readOnly: form.fields.filter((x) => f.readOnly.has(x.key) && visible(x.key)).map((x) => x.key),
+      masked: form.fields.filter((x) => f.masked.has(x.key)).map((x) => x.key),
+    });
+  });
+
   r.get('/:kind/:key', async (req, res) => {
     const kind = assertKind(String(req.params.kind));
     const key = String(req.params.key);

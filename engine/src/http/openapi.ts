@@ -907,6 +907,19 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
     }),
   });
+  path('/api/meta/forms/{key}/access', {
+    parameters: [paramRef('MetaKey')],
+    get: op({
+      tag: 'meta', id: 'getFormAccess', summary: ['我对此表单的权限', 'What the caller may do with this form'],
+      responses: {
+        200: ok(t('操作与只读、脱敏字段', 'Actions, and the read-only and masked fields'), obj({
+          form: str(), actions: obj(Object.fromEntries(['create', 'read', 'update', 'delete', 'export', 'import'].map((a) => [a, { type: 'boolean' }])), ['create', 'read', 'update', 'delete', 'export', 'import']),
+          readOnly: arr(str()), masked: arr(str()),
+        }, ['form', 'actions', 'readOnly', 'masked'])),
+      },
+      errors: ['NotFound'],
+    }),
+  });
   path('/api/meta/{kind}/{key}/revisions', {
     parameters: [paramRef('Kind'), paramRef('MetaKey')],
     get: op({ tag: 'meta', id: 'listMetaRevisions', summary: ['已发布的版本', 'Published revisions'], responses: { 200: ok(t('版本', 'Revisions'), arr(ref('MetaRevision'))) }, errors: ['NotFound'] }),

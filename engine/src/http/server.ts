@@ -40,16 +40,25 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-/** Serve a UI's built folder if it exists, else its placeholder page. */
+/**
+ * Serve a UI's built folder if it exists, else its placeholder page — decided per request, so a
+ * build made while the server runs is served at once. `index.html` is never cached (it names the
+ * current build's files); the hashed files under `assets/` are cached for a year.
+ */
 function uiStatic(app: Express, mount: string, folder: string) {
   const dist = path.join(REPO_ROOT, folder, 'dist');
   const pub = path.join(REPO_ROOT, folder, 'public');
-  const root = fs.existsSync(path.join(dist, 'index.html')) ? dist : pub;
-  app.use(mount, express.static(root, { index: 'index.html', maxAge: '1h' }));
+  const setHeaders = (res: Response, file: string) => {
+    if (file.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+    else if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    else res.setHeader('Cache-Control', 'public, max-age=3600');
+  };
+  app.use(mount, express.static(dist, { index: 'index.html', setHeaders }));
+  app.use(mount, express.static(pub, { index: 'index.html', setHeaders }));
   // Client-side routes fall back to index.html.
   app.get(mount === '/' ? /^\/(?!api(\/|$)|designer(\/|$)).*/ : new RegExp(`^${mount}(/.*)?$`), (_req, res, next) => {
-    const file = path.join(root, 'index.html');
-    if (!fs.existsSync(file)) return next();
+    const file = [path.join(dist, 'index.html'), path.join(pub, 'index.html')].find((f) => fs.existsSync(f));
+    if (!file) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(file);
   });
