@@ -1136,6 +1136,15 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       parameters: idParams,
       get: op({ tag, id: `get${idPart}RecordWorkflow`, summary: ['记录的流程实例', "The record's workflow instances"], responses: { 200: ok(t('流程实例', 'Workflow instances'), ref('RecordWorkflow')) }, errors: ['NotFound'] }),
     });
+    path(`${base}/{id}/actions`, {
+      parameters: idParams,
+      get: op({
+        tag, id: `list${idPart}RecordActions`, summary: ['记录上可用的按钮', "The record's buttons"],
+        description: t('条件在记录当前状态下成立的手动流程', 'The manual workflows whose condition holds on the record now'),
+        responses: { 200: ok(t('按钮', 'Buttons'), obj({ items: arr(obj({ action: str(), label: str(), workflows: arr(str()) }, ['action', 'label', 'workflows'])) }, ['items'])) },
+        errors: ['NotFound'],
+      }),
+    });
     path(`${base}/{id}/actions/{action}`, {
       parameters: [...idParams, paramRef('ActionKey')],
       post: op({

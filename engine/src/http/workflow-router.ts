@@ -3,6 +3,8 @@
  * timeline and its buttons, notifications, and the automations' run history with retry.
  */
 import crypto from 'node:crypto';
+import { langOf } from './errors.js';
+import { labelText } from '../meta/types.js';
 import { Router } from 'express';
 import type { Engine } from '../app.js';
 import { actorOf, requireAdmin } from './authn.js';
@@ -39,6 +41,28 @@ export function recordWorkflowRouter(engine: Engine): Router {
     await engine.records.get(actorOf(req), form, id); // the caller must be able to read the record
     res.json({ instances: await runtime.recordTimeline(form, id) });
   });
+  /** The record's buttons: manual workflows on its form whose condition holds on it now. */
+  r.get('/:form/:id/actions', async (req, res) => {
+    const form = String(req.params.form);
+    const id = intParam(req.params.id, 'id');
+    await engine.records.get(actorOf(req), form, id); // the caller must be able to read the record
+    await runtime.workflows.fresh();
+    const record = await engine.records.get(SYSTEM_ACTOR, form, id);
+    const lang = langOf(req);
+    const items = new Map<string, { action: string; label: string; workflows: string[] }>();
+    for (const w of runtime.published()) {
+      const tr = w.def.trigger;
+      if (w.def.enabled === false || tr.type !== 'button' || tr.form !== form) continue;
+      if (tr.condition != null && !truthy(applyRule(tr.condition, record))) continue;
+      const action = String(tr.config?.action);
+      const label = labelText((tr.config?.label ?? w.def.label) as never, lang) || action;
+      const item = items.get(action) ?? { action, label, workflows: [] };
+      item.workflows.push(w.def.key);
+      items.set(action, item);
+    }
+    res.json({ items: [...items.values()] });
+  });
+
   r.post('/:form/:id/actions/:action', async (req, res) => {
     const form = String(req.params.form);
     const action = String(req.params.action);

@@ -125,12 +125,17 @@ describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
 
   it('marks a customer lost from the button once the sales manager approves', async () => {
     const c = (await as('advisor', 'POST', '/api/records/customer', { name: '李雷', phone: '13900139000' })).body;
+    const buttons = await as('advisor', 'GET', `/api/records/customer/${c.id}/actions`);
+    expect(buttons.body.items).toEqual([{ action: 'mark_lost', label: '战败', workflows: ['lost_customer'] }]);
     const started = await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/mark_lost`, { lost_reason: '已购竞品' });
     expect(started.status).toBe(201);
     expect(started.body.instances[0]).toMatchObject({ workflow: 'lost_customer', status: 'running' });
     await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', c.id)).id}/complete`, { action: 'approve' });
     const after = await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id);
     expect(after).toMatchObject({ status: 'lost', lost_reason: '已购竞品' });
+    // a lost customer has no "mark lost" button any more, and pressing it anyway is refused
+    expect((await as('advisor', 'GET', `/api/records/customer/${c.id}/actions`)).body.items).toEqual([]);
+    expect((await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/mark_lost`, {})).status).toBe(409);
     expect((await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/no_such_button`, {})).status).toBe(404);
   });
 
