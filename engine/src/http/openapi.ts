@@ -1344,6 +1344,17 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       }),
     });
   }
+  path('/api/directory', {
+    get: op({
+      tag: 'auth', id: 'listColleagues', summary: ['同事名录（转交、加签时选人）', 'Colleagues (to pick whom to transfer a task to)'],
+      parameters: [
+        { name: 'q', in: 'query', required: false, description: t('按姓名搜索', 'Search by name'), schema: str({ maxLength: 100 }) },
+        { name: 'limit', in: 'query', required: false, schema: int({ minimum: 1, maximum: 50, default: 20 }) },
+      ],
+      responses: { 200: ok(t('启用的人员', 'Enabled people'), obj({ items: arr(obj({ id: int(), displayName: str(), department: { type: ['integer', 'null'] }, departmentName: { type: ['string', 'null'] } }, ['id', 'displayName', 'department', 'departmentName'])) }, ['items'])) },
+      errors: ['BadRequest'],
+    }),
+  });
   path('/api/public-forms', {
     get: op({ tag: 'meta', id: 'listPublicForms', summary: ['公开表单链接', 'Public form links'], responses: { 200: ok(t('链接', 'Links'), obj({ items: arr(ref('PublicFormLink')) }, ['items'])) } }),
     post: op({

@@ -27,6 +27,7 @@ import { docsRouter } from './docs.js';
 import { hooksRouter } from './hooks-router.js';
 import { reportsRouter, dashboardsRouter } from './reports-router.js';
 import { publicFormsRouter, publicFormsAdminRouter } from './public-forms-router.js';
+import { directoryRouter } from './directory-router.js';
 import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
 
@@ -167,6 +168,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/reports', reportsRouter(engine));
   api.use('/dashboards', dashboardsRouter(engine));
   api.use('/public-forms', publicFormsAdminRouter(engine));
+  api.use('/directory', directoryRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -63,6 +63,11 @@ const ANY_SIGNED_IN: Record<string, Check> = {
   // the reports and dashboards the caller may run (none: they read no form)
   'GET /api/reports': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
   'GET /api/dashboards': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
+  // colleagues' names (no usernames, addresses or roles), to pick whom to hand a task to
+  'GET /api/directory': (r) => {
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body.items[0]).sort()).toEqual(['department', 'departmentName', 'displayName', 'id']);
+  },
 };
 
 /** A body that passes the usual shape checks, so the answer is the permission check's. */
