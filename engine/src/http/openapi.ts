@@ -458,6 +458,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     {
       at: str({ format: 'date-time' }),
       by: { type: ['integer', 'null'], description: t('操作人（用户 id）', 'Actor (user id)') },
+      byName: { type: ['string', 'null'], description: t('操作人姓名', "The actor's display name") },
       action: str({ examples: ['create', 'update', 'delete'] }),
       changes: {
         type: 'object',
@@ -547,9 +548,14 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       startedAt: str({ format: 'date-time' }),
       endedAt: { type: ['string', 'null'], format: 'date-time' },
       history: arr(obj(
-        { at: str({ format: 'date-time' }), node: { type: ['string', 'null'] }, actor: { type: ['integer', 'null'] }, action: str(), comment: { type: ['string', 'null'] } },
+        {
+          at: str({ format: 'date-time' }), node: { type: ['string', 'null'] }, actor: { type: ['integer', 'null'] }, action: str(), comment: { type: ['string', 'null'] },
+          actorName: { type: ['string', 'null'], description: t('操作人姓名', "The actor's display name") },
+          nodeLabel: { oneOf: [{ type: 'null' }, ref('Label')], description: t('节点名称', "The node's label") },
+        },
         ['at', 'node', 'actor', 'action'],
       )),
+      label: ref('Label'),
     },
     ['id', 'workflow', 'revision', 'status', 'current', 'history'],
     { title: t('流程实例', 'Workflow instance') },

@@ -36,6 +36,8 @@ const SYSTEM_KEYS = new Set(['id', '_version', '_createdAt', '_updatedAt', '_cre
 export interface HistoryEntry {
   at: string;
   by: number | null;
+  /** The actor's display name. */
+  byName: string | null;
   action: string;
   changes: Record<string, [unknown, unknown]>;
 }
@@ -117,7 +119,7 @@ export class RecordService {
     const { scope } = await this.scope(actor, form, 'read');
     const rec = await this.query.getOne(form, id, scope);
     if (!rec && !actor.isAdmin) throw recordNotFound(form, id);
-    const rows = await this.db.knex('fw_audit').where({ form: form.key, record_id: id }).orderBy('id');
+    const rows = await this.db.knex('fw_audit as a').leftJoin('fw_users as u', 'u.id', 'a.by').where({ 'a.form': form.key, 'a.record_id': id }).orderBy('a.id').select('a.*', 'u.display_name as by_name');
     if (!rows.length && !rec) throw recordNotFound(form, id);
     const entries = rows.map((r: any) => {
       const changes = JSON.parse(r.changes) as Record<string, [unknown, unknown]>;
@@ -127,7 +129,7 @@ export class RecordService {
         if (scope.fields && !scope.fields.has(k)) delete changes[k];
         else if (scope.masked?.has(k)) changes[k] = [maskValue(changes[k]![0]), maskValue(changes[k]![1])];
       }
-      return { at: r.at, by: r.by ?? null, action: r.action, changes };
+      return { at: r.at, by: r.by ?? null, byName: r.by_name ?? null, action: r.action, changes };
     });
     // An update whose every change is hidden from the caller says nothing to them.
     return entries.filter((e: HistoryEntry) => e.action === 'create' || e.action === 'delete' || Object.keys(e.changes).length > 0 || actor.isAdmin);

@@ -4,6 +4,7 @@
  * change commits in one transaction with its cause; a task completes by compare-and-set on its
  * status, so of two racing completions exactly one wins.
  */
+import type { Label } from '../meta/types.js';
 import type { Knex } from 'knex';
 import type { Db } from '../store/connection.js';
 import { nowIso } from '../store/system.js';
@@ -50,7 +51,9 @@ export interface InstanceView {
   current: string[];
   startedAt: string;
   endedAt: string | null;
-  history: Array<{ at: string; node: string | null; actor: number | null; action: string; comment: string | null }>;
+  history: Array<{ at: string; node: string | null; actor: number | null; action: string; comment: string | null; actorName: string | null; nodeLabel: Label | null }>;
+  /** The workflow's label (as of the revision the instance runs on). */
+  label: Label;
 }
 
 const parse = (s: unknown) => (typeof s === 'string' ? JSON.parse(s) : s ?? {});
@@ -446,13 +449,18 @@ export class WorkflowRuntime {
   async instanceView(trx: Knex, id: number): Promise<InstanceView> {
     const i = await this.loadInstance(trx, id);
     const tokens = await trx('fw_wf_tokens').where({ instance_id: id }).whereIn('status', ['active', 'waiting']).select('node_id');
-    const history = await trx('fw_wf_history').where({ instance_id: id }).orderBy('id');
+    const history = await trx('fw_wf_history as h').leftJoin('fw_users as u', 'u.id', 'h.actor').where('h.instance_id', id).orderBy('h.id').select('h.*', 'u.display_name as actor_name');
     const row = i as InstanceRow & { started_at: string; ended_at?: string | null };
+    const def = await this.definition(trx, i.workflow, i.revision).catch(() => null);
+    const nodeLabel = (nodeId: string | null) => (nodeId && def ? ((def.nodes.find((n) => n.id === nodeId)?.label as Label | undefined) ?? null) : null);
     return {
-      id, workflow: i.workflow, revision: i.revision, status: i.status,
+      id, workflow: i.workflow, revision: i.revision, status: i.status, label: (def?.label as Label | undefined) ?? i.workflow,
       current: [...new Set(tokens.map((t: any) => t.node_id as string))],
       startedAt: row.started_at, endedAt: row.ended_at ?? null,
-      history: history.map((h: any) => ({ at: h.at, node: h.node_id ?? null, actor: h.actor == null ? null : Number(h.actor), action: h.action, comment: h.comment ?? null })),
+      history: history.map((h: any) => ({
+        at: h.at, node: h.node_id ?? null, actor: h.actor == null ? null : Number(h.actor), action: h.action, comment: h.comment ?? null,
+        actorName: h.actor_name ?? null, nodeLabel: nodeLabel(h.node_id ?? null),
+      })),
     };
   }
 

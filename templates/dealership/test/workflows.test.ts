@@ -133,6 +133,15 @@ describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
     await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', c.id)).id}/complete`, { action: 'approve' });
     const after = await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id);
     expect(after).toMatchObject({ status: 'lost', lost_reason: '已购竞品' });
+    // the timeline and the history name people and steps, not only ids
+    const me = (await as('manager', 'GET', '/api/auth/me')).body;
+    const timeline = (await as('advisor', 'GET', `/api/records/customer/${c.id}/workflow`)).body.instances[0];
+    expect(timeline.label).toMatchObject({ 'zh-CN': '战败审批' });
+    const approved = timeline.history.find((h: any) => h.action === 'approve');
+    expect(approved).toMatchObject({ actor: me.id, actorName: me.displayName });
+    expect(approved.nodeLabel).toBeTruthy();
+    const history = (await as('advisor', 'GET', `/api/records/customer/${c.id}/history`)).body;
+    expect(history[0]).toMatchObject({ action: 'create', byName: expect.any(String) });
     // a lost customer has no "mark lost" button any more, and pressing it anyway is refused
     expect((await as('advisor', 'GET', `/api/records/customer/${c.id}/actions`)).body.items).toEqual([]);
     expect((await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/mark_lost`, {})).status).toBe(409);
