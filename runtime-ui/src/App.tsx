@@ -16,6 +16,8 @@ const ListPage = lazy(() => import('./pages/ListPage').then((m) => ({ default: m
 const FormPage = lazy(() => import('./pages/FormPage').then((m) => ({ default: m.FormPage })));
 const RecordPage = lazy(() => import('./pages/RecordPage').then((m) => ({ default: m.RecordPage })));
 const InboxPage = lazy(() => import('./pages/Inbox').then((m) => ({ default: m.InboxPage })));
+// A public form link: no login, no shell.
+const PublicFormPage = lazy(() => import('./pages/PublicForm').then((m) => ({ default: m.PublicFormPage })));
 // Charts (ECharts) load with the dashboards page only.
 const DashboardsPage = lazy(() => import('./pages/Dashboards').then((m) => ({ default: m.DashboardsPage })));
 
@@ -40,6 +42,8 @@ function Root() {
     clearMetaCache();
     setUser(null);
   }), []);
+  const pub = match('/p/:slug', loc.path);
+  if (pub) return <Suspense fallback={<Spin style={{ margin: 24 }} />}><PublicFormPage key={pub.slug} slug={pub.slug!} /></Suspense>;
   if (!user) {
     return (
       <LoginPage

@@ -26,6 +26,9 @@ const zh = {
   completed: '完成', cancelled: '已取消', withdrawn: '已撤回', resubmitted: '已重新提交', end: '结束', timeout: '超时', notified: '已通知',
   yes: '是', no: '否', run: '查询', drill: '查看明细', kpi: '指标', system: '系统',
   module: { other: '其他' },
+  publicLink: '公开链接', publicTitle: '标题', publicFields: '公开的字段（必填字段必须包含）', publicCreate: '生成链接', publicExisting: '已有链接',
+  copy: '复制', copied: '已复制', disabled: '已停用', submissions: '已提交 {{count}} 次', submitForm: '提交',
+  publicThanks: '提交成功，谢谢！', publicTooMany: '提交次数过多，请稍后再试', publicNotFound: '此表单不可用',
 };
 
 const en: typeof zh = {
@@ -53,6 +56,9 @@ const en: typeof zh = {
   completed: 'Completed', cancelled: 'Cancelled', withdrawn: 'Withdrawn', resubmitted: 'Resubmitted', end: 'End', timeout: 'Timed out', notified: 'Notified',
   yes: 'Yes', no: 'No', run: 'Run', drill: 'Details', kpi: 'KPI', system: 'System',
   module: { other: 'Other' },
+  publicLink: 'Public link', publicTitle: 'Title', publicFields: 'Fields to publish (required ones always)', publicCreate: 'Create link', publicExisting: 'Existing links',
+  copy: 'Copy', copied: 'Copied', disabled: 'Disabled', submissions: '{{count}} submissions', submitForm: 'Submit',
+  publicThanks: 'Thank you, we received it.', publicTooMany: 'Too many submissions, please try again later', publicNotFound: 'This form is not available',
 };
 
 const saved = localStorage.getItem('formwork.lang');

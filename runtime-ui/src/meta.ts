@@ -29,7 +29,28 @@ export function getForm(key: string): Promise<FormDef> {
   return p;
 }
 
+export interface Access {
+  actions: { create: boolean; read: boolean; update: boolean; delete: boolean; export: boolean; import: boolean };
+  readOnly: string[];
+  masked: string[];
+}
+const accessCache = new Map<string, Promise<Access | null>>();
+
+/** What the caller may do with a form's records (GET …/access); null when the engine cannot say (all buttons shown, the server decides). */
+export function getAccess(key: string): Promise<Access | null> {
+  let p = accessCache.get(key);
+  if (!p) {
+    p = get<Access>(`/api/meta/forms/${encodeURIComponent(key)}/access`).then((a) => ({ ...a, readOnly: a.readOnly ?? [], masked: a.masked ?? [] }), () => {
+      accessCache.delete(key);
+      return null;
+    });
+    accessCache.set(key, p);
+  }
+  return p;
+}
+
 export function clearMetaCache() {
+  accessCache.clear();
   formCache.clear();
   listCache = null;
 }

@@ -133,6 +133,9 @@ describe('runtime UI: the advisor and the manager', () => {
     await a.getByTestId('tab-workflow').click();
     const timeline = a.getByTestId('workflow-timeline');
     await expect.poll(() => timeline.textContent()).toContain('同意，优惠合理');
+    // People and steps by name: the manager who approved, the workflow's own label (not its key).
+    await expect.poll(() => timeline.getByTestId('timeline-actor').allTextContents()).toContainEqual(expect.stringContaining('刘洋'));
+    expect(await a.getByTestId('instance-label').first().textContent()).not.toContain('discount_approval');
     await expect.poll(() => a.getByTestId('instance-status').first().textContent()).toBe('已完成');
 
     // A print: the HTML fetched with the token opens in a new window (a blob URL).

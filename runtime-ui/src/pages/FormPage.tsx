@@ -8,13 +8,13 @@ import { formJsonSchema } from '../../../engine/src/meta/json-schema';
 import { computeValues, formState, ruleErrors } from '../../../engine/src/rules/evaluate';
 import { api, ApiError, get } from '../api';
 import { label, lang, msgText } from '../i18n';
-import { formatValue, getForm, liveFields, type FormDef } from '../meta';
+import { formatValue, getAccess, getForm, liveFields, type Access, type FormDef } from '../meta';
 import { navigate, setLeaveGuard } from '../router';
 import { SubtableField, WIDGETS, type FormContext } from '../widgets';
 
 type Values = Record<string, unknown>;
 /** Only the form's own defaults: a select's first option is not a default ('const' in oneOf). */
-const DEFAULTS_BEHAVIOR = { constAsDefaults: 'never' as const };
+export const DEFAULTS_BEHAVIOR = { constAsDefaults: 'never' as const };
 
 /** Record → form data: no system keys, no nulls (rjsf wants undefined for empty). */
 function toFormData(form: FormDef, r: Values): Values {
@@ -59,7 +59,7 @@ export function toErrorSchema(fields: Record<string, string[]>): ErrorSchema {
   return out;
 }
 
-function ComputedWidget(p: WidgetProps) {
+export function ComputedWidget(p: WidgetProps) {
   const ctx = p.registry.formContext as FormContext;
   const f = ctx.form.fields.find((x) => x.key === p.name);
   const text = f ? formatValue(f, p.value) : String(p.value ?? '');
@@ -92,7 +92,52 @@ function FieldTemplate(p: FieldTemplateProps) {
   const Antd = AntdTemplates.FieldTemplate!;
   return <Antd {...p} />;
 }
-const TEMPLATES = { ObjectFieldTemplate: ObjectTemplate, FieldTemplate };
+export const TEMPLATES = { ObjectFieldTemplate: ObjectTemplate, FieldTemplate };
+
+/** The form's JSON schema with its live rules (hidden, read-only, required) and the caller's read-only fields. */
+export function useLiveForm(form: FormDef | null, data: Values, fixedReadOnly?: string[]) {
+  const { i18n } = useTranslation();
+  const compiled = useMemo(() => {
+    if (!form) return null;
+    const { schema, uiSchema } = formJsonSchema(form, lang());
+    for (const f of liveFields(form)) {
+      const ui = ((uiSchema[f.key] as Record<string, unknown>) ??= {});
+      if (f.type === 'subtable') ui['ui:field'] = 'subtable';
+      else if (f.formula !== undefined || f.type === 'autonumber' || (f as { rollup?: unknown }).rollup) ui['ui:widget'] = 'computed';
+    }
+    delete (schema as Values).title;
+    delete (schema as Values).description;
+    return { schema: schema as RJSFSchema & { properties: Record<string, any> }, uiSchema };
+  }, [form, i18n.language]);
+
+  const fixedKey = (fixedReadOnly ?? []).join();
+  const fixed = useMemo(() => new Set(fixedReadOnly ?? []), [fixedKey]);
+  const state = useMemo(() => (form ? formState(form, data) : null), [form, data]);
+
+  // The schema and uiSchema change only when a rule flips a field (not on every keystroke), so
+  // rjsf re-renders only the fields whose values changed.
+  const stateKey = state ? `${[...state.hidden].join()}|${[...state.readOnly].join()}|${[...state.required].join()}` : '';
+  const live = useMemo(() => {
+    if (!compiled || !state || !form) return null;
+    const uiSchema: UiSchema = { ...compiled.uiSchema };
+    for (const f of liveFields(form)) {
+      const ui = { ...((uiSchema[f.key] as Values) ?? {}) };
+      if (state.hidden.has(f.key)) ui['ui:widget'] = 'hidden';
+      if (state.readOnly.has(f.key) || fixed.has(f.key)) ui['ui:readonly'] = true;
+      uiSchema[f.key] = ui;
+    }
+    const required = liveFields(form).filter((f) => f.type !== 'subtable' && state.required.has(f.key)).map((f) => f.key);
+    const schema = { ...compiled.schema, required };
+    return { schema, uiSchema };
+  }, [compiled, stateKey, form, fixed]);
+
+  // Stable while no rule flips (see stateKey): fields re-render only when their own props change.
+  const context = useMemo<FormContext | null>(
+    () => (form && state ? { form, hidden: state.hidden, readOnly: state.readOnly, required: state.required } : null),
+    [form, stateKey],
+  );
+  return { live, state, context };
+}
 
 export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   const { t, i18n } = useTranslation();
@@ -107,6 +152,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   const [saving, setSaving] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const baseline = useRef<string>('');
+  const [access, setAccess] = useState<Access | null>(null);
 
   /** The first data: rjsf's defaults, then the formulas; the baseline for 'unsaved changes'. */
   const start = (def: FormDef, fd: Values) => {
@@ -118,7 +164,8 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   };
 
   const load = async () => {
-    const def = await getForm(formKey);
+    const [def, acc] = await Promise.all([getForm(formKey), getAccess(formKey)]);
+    setAccess(acc);
     if (id) {
       const r = await get<Values>(`/api/records/${formKey}/${id}`);
       setForm(def);
@@ -152,43 +199,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   }, [dirty, i18n.language]);
   useEffect(() => () => setLeaveGuard(null), []);
 
-  const compiled = useMemo(() => {
-    if (!form) return null;
-    const { schema, uiSchema } = formJsonSchema(form, lang());
-    for (const f of liveFields(form)) {
-      const ui = ((uiSchema[f.key] as Record<string, unknown>) ??= {});
-      if (f.type === 'subtable') ui['ui:field'] = 'subtable';
-      else if (f.formula !== undefined || f.type === 'autonumber' || (f as { rollup?: unknown }).rollup) ui['ui:widget'] = 'computed';
-    }
-    delete (schema as Values).title;
-    delete (schema as Values).description;
-    return { schema: schema as RJSFSchema & { properties: Record<string, any> }, uiSchema };
-  }, [form, i18n.language]);
-
-  const state = useMemo(() => (form ? formState(form, data) : null), [form, data]);
-
-  // The schema and uiSchema change only when a rule flips a field (not on every keystroke), so
-  // rjsf re-renders only the fields whose values changed.
-  const stateKey = state ? `${[...state.hidden].join()}|${[...state.readOnly].join()}|${[...state.required].join()}` : '';
-  const live = useMemo(() => {
-    if (!compiled || !state || !form) return null;
-    const uiSchema: UiSchema = { ...compiled.uiSchema };
-    for (const f of liveFields(form)) {
-      const ui = { ...((uiSchema[f.key] as Values) ?? {}) };
-      if (state.hidden.has(f.key)) ui['ui:widget'] = 'hidden';
-      if (state.readOnly.has(f.key)) ui['ui:readonly'] = true;
-      uiSchema[f.key] = ui;
-    }
-    const required = liveFields(form).filter((f) => f.type !== 'subtable' && state.required.has(f.key)).map((f) => f.key);
-    const schema = { ...compiled.schema, required };
-    return { schema, uiSchema };
-  }, [compiled, stateKey, form]);
-
-  // Stable while no rule flips (see stateKey): fields re-render only when their own props change.
-  const context = useMemo<FormContext | null>(
-    () => (form && state ? { form, hidden: state.hidden, readOnly: state.readOnly, required: state.required } : null),
-    [form, stateKey],
-  );
+  const { live, state, context } = useLiveForm(form, data, access?.readOnly);
   const widgets = useMemo(() => ({ ...WIDGETS, computed: ComputedWidget }), []);
   const fields = useMemo(() => ({ subtable: SubtableField }), []);
 

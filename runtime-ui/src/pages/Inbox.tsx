@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
-import { Alert, App, Badge, Button, Card, Col, Empty, Grid, Input, InputNumber, List, Row, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Alert, App, Badge, Button, Card, Col, Empty, Grid, Input, List, Row, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, get } from '../api';
+import { api, ApiError, get, qs } from '../api';
 import { label, lang } from '../i18n';
 import { fetchTitles, formList, getForm, liveFields, recordTitle, type FormDef, type Titles } from '../meta';
 import { navigate } from '../router';
@@ -12,6 +12,45 @@ interface Task {
   id: number; title: string; workflow: string; node: string; form: string; recordId: number;
   assignee: number | null; status: string; createdAt: string; dueAt: string | null; actions: string[];
   editableFields?: string[];
+}
+
+interface Colleague { id: number; displayName: string; department: number | null; departmentName: string | null }
+
+/** A colleague to transfer a task to, searched by name in the directory (GET /api/directory?q=). */
+function ColleagueSelect({ value, onChange }: { value: number | null; onChange: (v: number | null) => void }) {
+  const { t } = useTranslation();
+  const [items, setItems] = useState<Colleague[]>([]);
+  const [loading, setLoading] = useState(false);
+  const seq = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const search = (q: string) => {
+    const n = ++seq.current;
+    setLoading(true);
+    get<{ items: Colleague[] }>(`/api/directory${qs({ q, limit: 20 })}`)
+      .then((r) => n === seq.current && setItems(r.items))
+      .catch(() => undefined)
+      .finally(() => n === seq.current && setLoading(false));
+  };
+  return (
+    <Select
+      showSearch
+      allowClear
+      filterOption={false}
+      style={{ minWidth: 220 }}
+      data-testid="transfer-to"
+      placeholder={t('selectPlaceholder')}
+      value={value ?? undefined}
+      loading={loading}
+      onSearch={(q) => { clearTimeout(timer.current); timer.current = setTimeout(() => search(q), 250); }}
+      onOpenChange={(o) => o && items.length === 0 && search('')}
+      onChange={(v) => onChange(v ?? null)}
+      notFoundContent={loading ? t('loading') : t('noData')}
+      options={items.map((c) => ({
+        value: c.id,
+        label: c.departmentName ? `${c.displayName} · ${c.departmentName}` : c.displayName,
+      }))}
+    />
+  );
 }
 
 function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
@@ -85,7 +124,7 @@ function TaskDetail({ task, onDone }: { task: Task; onDone: () => void }) {
               {task.actions.includes('transfer') && (
                 <Space style={{ marginTop: 8 }}>
                   <span>{t('transferTo')}</span>
-                  <InputNumber min={1} value={to} onChange={(v) => setTo(v)} placeholder="ID" />
+                  <ColleagueSelect value={to} onChange={setTo} />
                 </Space>
               )}
               <Space wrap style={{ marginTop: 8 }}>

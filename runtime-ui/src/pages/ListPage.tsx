@@ -1,14 +1,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import { App, Button, Checkbox, DatePicker, Grid, Input, InputNumber, Popover, Select, Space, Table, Tag, Typography } from 'antd';
-import { DownloadOutlined, FilterOutlined, PlusOutlined, DeleteOutlined, SettingOutlined, UploadOutlined } from '@ant-design/icons';
+import { DownloadOutlined, FilterOutlined, LinkOutlined, PlusOutlined, DeleteOutlined, SettingOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import dayjs from 'dayjs';
 import { download, get, qs, session } from '../api';
 import { label, lang } from '../i18n';
-import { fetchTitles, formatValue, getForm, liveFields, type FieldDef, type FormDef, type Titles } from '../meta';
+import { fetchTitles, formatValue, getAccess, getForm, liveFields, type Access, type FieldDef, type FormDef, type Titles } from '../meta';
 import { Link, navigate, useLocation } from '../router';
 import { RelationSelect } from '../widgets';
 import { ImportWizard } from './ImportWizard';
+import { PublicLinkDialog } from './PublicLinks';
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -118,6 +119,11 @@ export function ListPage({ form: formKey }: { form: string }) {
   const [filterOpen, setFilterOpen] = useState(false);
   const [importing, setImporting] = useState(false);
   const [reloadTick, setReloadTick] = useState(0);
+  const [access, setAccess] = useState<Access | null | undefined>(undefined);
+  // Until the rights are known no action button shows; when the engine cannot say (null), all do.
+  const may = (a: keyof Access['actions']) => access !== undefined && (access === null || access.actions[a]);
+  const [publicOpen, setPublicOpen] = useState(false);
+  const isAdmin = session.user()?.roles.includes('admin') ?? false;
   const storeKey = `formwork.columns.${session.user()?.id ?? 0}.${formKey}`;
   const [picked, setPicked] = useState<string[] | null>(() => {
     try {
@@ -136,6 +142,7 @@ export function ListPage({ form: formKey }: { form: string }) {
 
   useEffect(() => {
     getForm(formKey).then(setForm, (e) => message.error(e.message));
+    void getAccess(formKey).then(setAccess);
   }, [formKey, i18n.language]);
 
   const filter = useMemo(() => {
@@ -210,13 +217,21 @@ export function ListPage({ form: formKey }: { form: string }) {
           <Button icon={<SettingOutlined />} data-testid="columns-button">{screens.sm ? t('columns') : null}</Button>
         </Popover>
         <span className="fw-grow" />
-        <Button icon={<DownloadOutlined />} data-testid="export" onClick={() =>
-          download(`/api/records/${formKey}/export${qs({ format: 'xlsx', filter, lang: lang() })}`, `${formKey}.xlsx`).catch((e) => message.error(e.message))}>
-          {screens.sm ? t('export') : null}
-        </Button>
-        <Button icon={<UploadOutlined />} data-testid="import" onClick={() => setImporting(true)}>{screens.sm ? t('import') : null}</Button>
-        <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => void navigate(`/records/${formKey}/new`)}>{t('new')}</Button>
+        {isAdmin && <Button icon={<LinkOutlined />} data-testid="public-link" onClick={() => setPublicOpen(true)}>{screens.sm ? t('publicLink') : null}</Button>}
+        {may('export') && (
+          <Button icon={<DownloadOutlined />} data-testid="export" onClick={() =>
+            download(`/api/records/${formKey}/export${qs({ format: 'xlsx', filter, lang: lang() })}`, `${formKey}.xlsx`).catch((e) => message.error(e.message))}>
+            {screens.sm ? t('export') : null}
+          </Button>
+        )}
+        {may('import') && may('create') && (
+          <Button icon={<UploadOutlined />} data-testid="import" onClick={() => setImporting(true)}>{screens.sm ? t('import') : null}</Button>
+        )}
+        {may('create') && (
+          <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => void navigate(`/records/${formKey}/new`)}>{t('new')}</Button>
+        )}
       </div>
+      {isAdmin && publicOpen && <PublicLinkDialog form={form} onClose={() => setPublicOpen(false)} />}
       <ImportWizard form={form} open={importing} onClose={(imported) => { setImporting(false); if (imported) setReloadTick((n) => n + 1); }} />
       <Table<Row>
         rowKey="id"

@@ -4,7 +4,7 @@ import { EditOutlined, PrinterOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, get, openHtml, session } from '../api';
 import { label, lang } from '../i18n';
-import { fetchTitles, formatValue, getForm, liveFields, recordTitle, type FieldDef, type FormDef, type Titles } from '../meta';
+import { fetchTitles, formatValue, getAccess, getForm, liveFields, recordTitle, type FieldDef, type FormDef, type Titles } from '../meta';
 import { navigate } from '../router';
 
 type Values = Record<string, any>;
@@ -16,7 +16,10 @@ export function personName(id: number | null | undefined): string {
   return me && me.id === id ? me.displayName || me.username : `#${id}`;
 }
 
-interface Instance { id: number; workflow: string; status: string; current: string[]; history: Array<{ at: string; node: string; actor: number | null; action: string; comment: string | null }> }
+interface Instance {
+  id: number; workflow: string; label?: unknown; status: string; current: string[];
+  history: Array<{ at: string; node: string; nodeLabel?: unknown; actor: number | null; actorName?: string | null; action: string; comment: string | null }>;
+}
 
 export function RecordFields({ form, record, titles, column }: { form: FormDef; record: Values; titles: Titles; column?: number }) {
   const screens = Grid.useBreakpoint();
@@ -51,14 +54,14 @@ export function WorkflowTimeline({ instances }: { instances: Instance[] }) {
     <div data-testid="workflow-timeline">
       {instances.map((ins) => (
         <Card key={ins.id} size="small" style={{ marginBottom: 12 }}
-          title={<span>{ins.workflow} <Tag data-testid="instance-status" color={ins.status === 'completed' ? 'green' : ins.status === 'rejected' ? 'red' : 'blue'}>{t(`instanceStatus.${ins.status}`, ins.status)}</Tag></span>}>
+          title={<span data-testid="instance-label">{label(ins.label, ins.workflow)} <Tag data-testid="instance-status" color={ins.status === 'completed' ? 'green' : ins.status === 'rejected' ? 'red' : 'blue'}>{t(`instanceStatus.${ins.status}`, ins.status)}</Tag></span>}>
           <Timeline
             items={ins.history.map((h) => ({
               key: `${h.at}-${h.node}-${h.action}`,
               color: h.action === 'reject' || h.action === 'rejected' ? 'red' : h.action === 'approve' || h.action === 'approved' ? 'green' : 'blue',
               content: (
                 <div>
-                  <b>{h.node}</b> · {t(h.action, h.action)}{h.actor ? ` · ${personName(h.actor)}` : ''}
+                  <b>{label(h.nodeLabel, h.node)}</b> · {t(h.action, h.action)}{h.actor || h.actorName ? <span data-testid="timeline-actor"> · {h.actorName || personName(h.actor)}</span> : ''}
                   <div><Typography.Text type="secondary">{new Date(h.at).toLocaleString(lang())}</Typography.Text></div>
                   {h.comment && <div>“{h.comment}”</div>}
                 </div>
@@ -72,7 +75,7 @@ export function WorkflowTimeline({ instances }: { instances: Instance[] }) {
   );
 }
 
-function HistoryView({ form, entries }: { form: FormDef; entries: Array<{ at: string; by: number | null; action: string; changes: Record<string, [unknown, unknown]> }> }) {
+function HistoryView({ form, entries }: { form: FormDef; entries: Array<{ at: string; by: number | null; byName?: string | null; action: string; changes: Record<string, [unknown, unknown]> }> }) {
   const { t } = useTranslation();
   const byKey = new Map(liveFields(form).map((f) => [f.key, f]));
   if (!entries.length) return <Empty />;
@@ -82,7 +85,7 @@ function HistoryView({ form, entries }: { form: FormDef; entries: Array<{ at: st
         key: i,
         content: (
           <div>
-            <b>{t(`historyAction.${e.action}`, e.action)}</b> <Typography.Text type="secondary">{new Date(e.at).toLocaleString(lang())}{e.by ? ` · ${personName(e.by)}` : ''}</Typography.Text>
+            <b>{t(`historyAction.${e.action}`, e.action)}</b> <Typography.Text type="secondary">{new Date(e.at).toLocaleString(lang())}{e.by || e.byName ? ` · ${e.byName || personName(e.by)}` : ''}</Typography.Text>
             <ul style={{ margin: '4px 0', paddingLeft: 18 }}>
               {Object.entries(e.changes ?? {}).map(([k, [a, b]]) => {
                 const f = byKey.get(k);
@@ -109,6 +112,7 @@ export function RecordPage({ form: formKey, id }: { form: string; id: number }) 
   const [error, setError] = useState<string | null>(null);
   // The record's workflow buttons: GET …/actions is the endpoint the UI asks the engine for (see the report); none until it exists.
   const [actions, setActions] = useState<Array<{ key: string; label: unknown }>>([]);
+  const [canUpdate, setCanUpdate] = useState(true);
 
   const load = async () => {
     const def = await getForm(formKey);
@@ -122,6 +126,7 @@ export function RecordPage({ form: formKey, id }: { form: string; id: number }) 
       get<Array<{ key: string; label: unknown }>>(`/api/records/${formKey}/prints`).catch(() => []),
       get<Array<{ action: string; label: unknown }>>(`/api/records/${formKey}/${id}/actions`).catch(() => []),
     ]);
+    void getAccess(formKey).then((a) => setCanUpdate(a ? a.actions.update : true));
     setActions(Array.isArray(acts) ? acts.map((a) => ({ key: a.action, label: a.label })) : []);
     setInstances(wf.instances);
     setHistory(hist);
@@ -166,7 +171,7 @@ export function RecordPage({ form: formKey, id }: { form: string; id: number }) 
               <Button icon={<PrinterOutlined />} data-testid="print">{t('print')}</Button>
             </Dropdown>
           )}
-          <Button type="primary" icon={<EditOutlined />} data-testid="edit" onClick={() => void navigate(`/records/${formKey}/${id}/edit`)}>{t('edit')}</Button>
+          {canUpdate && <Button type="primary" icon={<EditOutlined />} data-testid="edit" onClick={() => void navigate(`/records/${formKey}/${id}/edit`)}>{t('edit')}</Button>}
         </Space>
       </div>
       <Tabs
