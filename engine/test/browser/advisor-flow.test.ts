@@ -119,6 +119,10 @@ describe('runtime UI: the advisor and the manager', () => {
     await expect.poll(() => detail.textContent(), { timeout: 20_000 }).toContain(orderNo);
     // The field the approver may edit (the discount) is offered with its value.
     await expect.poll(() => m.locator('#task_discount').inputValue()).toContain('10000');
+    // Transfer picks a colleague by name from the directory (name and department shown), not an id.
+    expect(await m.getByTestId('task-transfer').isDisabled()).toBe(true);
+    await pickRelation(m, 'transfer-to', '王建国', /王建国 · /);
+    await expect.poll(() => m.getByTestId('task-transfer').isDisabled()).toBe(false);
     await m.getByTestId('task-comment').fill('同意，优惠合理');
     const done = m.waitForResponse((r) => /\/api\/tasks\/\d+\/complete$/.test(r.url()));
     await m.getByTestId('task-approve').click();

@@ -37,6 +37,7 @@ function ColleagueSelect({ value, onChange }: { value: number | null; onChange: 
       allowClear
       filterOption={false}
       style={{ minWidth: 220 }}
+      id="transfer-to"
       data-testid="transfer-to"
       placeholder={t('selectPlaceholder')}
       value={value ?? undefined}
