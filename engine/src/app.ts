@@ -91,7 +91,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   return {
     version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), logger, dataDir,
     async close() {
-      await workflow.stop();
+      await workflow.close();
       await db.close();
     },
   };

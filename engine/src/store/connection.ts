@@ -104,6 +104,28 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
   return { knex, dialect, url, schema, close: () => knex.destroy() };
 }
 
+/**
+ * PostgreSQL: a small pool for the job runner's transactions, whose commits do not wait for the
+ * disk (`synchronous_commit = off`). Only for transactions whose effects are lost or kept
+ * together with their own done mark, so a crash just runs them again (workflow/jobs.ts).
+ */
+export function openAsyncCommitPool(db: Db, max: number): Knex {
+  if (db.dialect !== 'pg') throw new Error('only PostgreSQL has asynchronous commits');
+  return knexFactory({
+    client: 'pg',
+    connection: db.url,
+    searchPath: db.schema ? [db.schema] : undefined,
+    pool: {
+      min: 0,
+      max,
+      afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
+        conn.query('SET synchronous_commit = off', (err: Error | null) => done(err, conn));
+      },
+    },
+    acquireConnectionTimeout: 60_000,
+  });
+}
+
 /** Quote an identifier for this dialect (both use double quotes). */
 export function quoteId(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

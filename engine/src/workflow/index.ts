@@ -2,6 +2,7 @@
  * The workflow engine: durable jobs, the runtime with its node plug-ins, the dispatcher from
  * the outbox, email, and the record lock while an approval runs.
  */
+import { openAsyncCommitPool } from '../store/connection.js';
 import type { Engine } from '../app.js';
 import { PublishedCache } from '../documents/published-cache.js';
 import { conflict } from '../errors.js';
@@ -26,6 +27,8 @@ export interface WorkflowEngine {
   /** Start the background loops (dispatcher, job runner, trigger reconcile: at once, then every reconcileMs and on publish). */
   start(opts?: { dispatchMs?: number; jobsMs?: number; reconcileMs?: number }): void;
   stop(): Promise<void>;
+  /** Stop, and close what the workflow engine opened of its own (the job runner's pool). */
+  close(): Promise<void>;
   /** Dispatch events and run due jobs until nothing is left (tests, scripts). */
   drain(): Promise<void>;
   /** Write missing date timers and put schedule jobs right (a full pass; timers.ts, schedules.ts). */
@@ -36,7 +39,8 @@ export type { WorkflowDef };
 
 export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'records' | 'logger'>): WorkflowEngine {
   // PostgreSQL runs a claimed batch 4 jobs at a time (a pool connection each); SQLite has one writer.
-  const jobs = new JobQueue(engine.db, { logger: engine.logger, concurrency: engine.db.dialect === 'pg' ? 4 : 1 });
+  const asyncCommitPool = engine.db.dialect === 'pg' ? openAsyncCommitPool(engine.db, 4) : undefined;
+  const jobs = new JobQueue(engine.db, { logger: engine.logger, concurrency: engine.db.dialect === 'pg' ? 4 : 1, asyncCommitPool });
   const workflows = new PublishedCache<WorkflowDef>(engine.docs, 'workflows', (doc, revision) => ({ ...doc, __revision: revision }) as WorkflowDef);
   const runtime = new WorkflowRuntime(engine.db, engine.docs, workflows, engine.records, jobs);
   for (const n of builtinNodes(runtime)) {
@@ -79,6 +83,10 @@ export function createWorkflowEngine(engine: Pick<Engine, 'db' | 'docs' | 'recor
       await reconciler.stop();
       await dispatcher.stop();
       await jobs.stop();
+    },
+    async close() {
+      await this.stop();
+      await asyncCommitPool?.destroy();
     },
     reconcile: () => reconciler.reconcile({ force: true }),
     async drain() {

@@ -127,6 +127,12 @@ export interface JobQueueOptions {
   batch?: number;
   /** Handlers run at once within a batch. Default 1 (sequential). */
   concurrency?: number;
+  /**
+   * PostgreSQL: the pool internal handlers' transactions run on, whose sessions commit without
+   * waiting for the disk (store/connection.ts openAsyncCommitPool). Default: the database's pool,
+   * each transaction setting that itself.
+   */
+  asyncCommitPool?: Knex;
   /** First retry delay; doubles per attempt. Default 5 000. */
   backoffMs?: number;
   /** Longest retry delay. Default one hour. */
@@ -216,6 +222,7 @@ export class JobQueue {
   readonly batch: number;
   /** Jobs of a claimed batch run at once (each in its own transaction). */
   readonly concurrency: number;
+  readonly asyncCommitPool: Knex | undefined;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly log: JobLogger;
@@ -233,6 +240,7 @@ export class JobQueue {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.batch = Math.max(1, opts.batch ?? 20);
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.asyncCommitPool = db.dialect === 'pg' ? opts.asyncCommitPool : undefined;
     this.backoffMs = opts.backoffMs ?? 5000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 3_600_000;
     this.log = opts.logger ?? stderrLogger;
@@ -413,11 +421,11 @@ export class JobQueue {
   private async runInternal(job: Job, handler: JobHandler): Promise<JobOutcome> {
     let deferred = false;
     try {
-      await this.db.knex.transaction(async (trx) => {
+      await (this.asyncCommitPool ?? this.db.knex).transaction(async (trx) => {
         // The job's effects and its done mark commit together or not at all, so this commit need
         // not wait for the disk: a crash right after it loses both, and the job simply runs again
         // (exactly once still). PostgreSQL only; nothing a user was told depends on it.
-        if (this.db.dialect === 'pg') await trx.raw('SET LOCAL synchronous_commit = off');
+        if (this.db.dialect === 'pg' && !this.asyncCommitPool) await trx.raw('SET LOCAL synchronous_commit = off');
         const result = await handler(job, trx);
         deferred = !!(result && result.retryAt);
         const n = await this.claimed(trx(TABLE), job).update(this.finishUpdate(trx, result));
