@@ -514,6 +514,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       actions: arr(str(), { description: t('可执行的动作，如 approve、reject、return、transfer', 'Actions available: approve, reject, return, transfer, …') }),
       editableFields: arr(str(), { description: t('处理人可以修改的记录字段（随 `fields` 提交）', 'The record fields the assignee may edit (sent in `fields`)') }),
       instance: int({ minimum: 1, description: t('流程实例 id', 'The workflow instance id') }),
+      recordTitle: { type: ['string', 'null'], description: t('记录的标题（表单的标题字段）', "The record's title (its form's title field)") },
       doneAt: { type: ['string', 'null'], format: 'date-time' },
       action: { type: ['string', 'null'], description: t('处理时选择的动作', 'The action taken') },
       comment: { type: ['string', 'null'] },

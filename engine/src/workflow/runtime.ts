@@ -41,6 +41,8 @@ export interface TaskView {
   doneAt?: string | null;
   action?: string | null;
   comment?: string | null;
+  /** The record's title (its form's title field), for inbox lists. */
+  recordTitle?: string | null;
 }
 
 export interface InstanceView {
@@ -443,7 +445,24 @@ export class WorkflowRuntime {
     if (status === 'open') q.where({ status: 'open' }).whereNot({ kind: 'cc' });
     else if (status === 'done') q.where({ status: 'done' }).whereNot({ kind: 'cc' });
     else q.where({ kind: 'cc' });
-    return (await q).map(taskView);
+    const tasks = (await q).map(taskView);
+    await this.addRecordTitles(tasks);
+    return tasks;
+  }
+
+  /** Each task's record title (one query per form), so an inbox shows what a task is about. */
+  private async addRecordTitles(tasks: TaskView[]): Promise<void> {
+    const byForm = new Map<string, number[]>();
+    for (const t of tasks) if (t.form && t.recordId != null) byForm.set(t.form, [...(byForm.get(t.form) ?? []), t.recordId]);
+    const titles = new Map<string, string | null>();
+    for (const [formKey, ids] of byForm) {
+      const form = this.records.forms.peek(formKey);
+      const tf = form?.def.titleField ? form.byKey.get(form.def.titleField) : undefined;
+      if (!form || !tf?.column || tf.sensitive) continue;
+      const rows = await this.db.knex(form.table).whereIn('id', [...new Set(ids)]).select('id', tf.column);
+      for (const r of rows) titles.set(`${formKey}:${Number(r.id)}`, r[tf.column] == null ? null : String(r[tf.column]));
+    }
+    for (const t of tasks) t.recordTitle = t.form && t.recordId != null ? titles.get(`${t.form}:${t.recordId}`) ?? null : null;
   }
 
   async instanceView(trx: Knex, id: number): Promise<InstanceView> {

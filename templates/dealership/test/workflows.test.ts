@@ -126,10 +126,13 @@ describe.each(DIALECTS)('dealership workflows on %s', (dialect) => {
   it('marks a customer lost from the button once the sales manager approves', async () => {
     const c = (await as('advisor', 'POST', '/api/records/customer', { name: '李雷', phone: '13900139000' })).body;
     const buttons = await as('advisor', 'GET', `/api/records/customer/${c.id}/actions`);
+    // (the manager's inbox names the customer the task is about, further down)
     expect(buttons.body.items).toEqual([{ action: 'mark_lost', label: '战败', workflows: ['lost_customer'] }]);
     const started = await as('advisor', 'POST', `/api/records/customer/${c.id}/actions/mark_lost`, { lost_reason: '已购竞品' });
     expect(started.status).toBe(201);
     expect(started.body.instances[0]).toMatchObject({ workflow: 'lost_customer', status: 'running' });
+    const inbox = (await as('manager', 'GET', '/api/tasks?status=open')).body.items;
+    expect(inbox.find((x: any) => x.recordId === c.id && x.form === 'customer')).toMatchObject({ recordTitle: '李雷' });
     await as('manager', 'POST', `/api/tasks/${(await taskFor('manager', c.id)).id}/complete`, { action: 'approve' });
     const after = await t.engine.records.get(SYSTEM_ACTOR, 'customer', c.id);
     expect(after).toMatchObject({ status: 'lost', lost_reason: '已购竞品' });
