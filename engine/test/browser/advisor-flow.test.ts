@@ -114,6 +114,8 @@ describe('runtime UI: the advisor and the manager', () => {
     await login(m, h.url, 'liuyang');
     await m.getByTestId('inbox').waitFor();
     const item = m.getByTestId(`task-vehicle_order-${orderId}`);
+    // the inbox names the order by its number, not its id
+    await expect.poll(() => item.textContent(), { timeout: 20_000 }).toContain(orderNo);
     await item.click();
     const detail = m.getByTestId('task-detail');
     await expect.poll(() => detail.textContent(), { timeout: 20_000 }).toContain(orderNo);

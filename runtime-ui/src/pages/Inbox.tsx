@@ -12,6 +12,8 @@ interface Task {
   id: number; title: string; workflow: string; node: string; form: string; recordId: number;
   assignee: number | null; status: string; createdAt: string; dueAt: string | null; actions: string[];
   editableFields?: string[];
+  /** The record's title (its form's title field). */
+  recordTitle?: string | null;
 }
 
 interface Colleague { id: number; displayName: string; department: number | null; departmentName: string | null }
@@ -176,7 +178,7 @@ export function InboxPage() {
           style={{ cursor: 'pointer', background: selected?.id === task.id ? '#e6f4ff' : undefined, paddingInline: 8 }}
         >
           <List.Item.Meta
-            title={<span>{task.title} <Typography.Text type="secondary">· {formLabels[task.form] ?? task.form} #{task.recordId}</Typography.Text></span>}
+            title={<span>{task.title} <Typography.Text type="secondary">· {formLabels[task.form] ?? task.form} {task.recordTitle ?? `#${task.recordId}`}</Typography.Text></span>}
             description={<span>{new Date(task.createdAt).toLocaleString(lang())}{task.dueAt ? ` · ${t('dueAt')} ${new Date(task.dueAt).toLocaleString(lang())}` : ''} {task.status !== 'open' && <Tag>{task.status}</Tag>}</span>}
           />
         </List.Item>
