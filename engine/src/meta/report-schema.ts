@@ -508,22 +508,20 @@ function semanticDashboardErrors(def: DashboardDef): FieldErrors {
   return out;
 }
 
-export function validateReportDef(doc: unknown): ReportDef {
+/** Structure, then the metaschema, then the checks beyond it; the first stage that finds problems throws. */
+function validateWith<T>(doc: unknown, v: ValidateFunction, semantic: (d: T) => FieldErrors): T {
   const structural = structuralErrors(doc);
   if (Object.keys(structural).length) throw validationError(structural);
-  const v = compiled().report;
   if (!v(doc)) throw validationError(schemaErrors(v.errors, doc));
-  const semantic = semanticReportErrors(doc as ReportDef);
-  if (Object.keys(semantic).length) throw validationError(semantic);
-  return doc as ReportDef;
+  const errors = semantic(doc as T);
+  if (Object.keys(errors).length) throw validationError(errors);
+  return doc as T;
+}
+
+export function validateReportDef(doc: unknown): ReportDef {
+  return validateWith(doc, compiled().report, semanticReportErrors);
 }
 
 export function validateDashboardDef(doc: unknown): DashboardDef {
-  const structural = structuralErrors(doc);
-  if (Object.keys(structural).length) throw validationError(structural);
-  const v = compiled().dashboard;
-  if (!v(doc)) throw validationError(schemaErrors(v.errors, doc));
-  const semantic = semanticDashboardErrors(doc as DashboardDef);
-  if (Object.keys(semantic).length) throw validationError(semantic);
-  return doc as DashboardDef;
+  return validateWith(doc, compiled().dashboard, semanticDashboardErrors);
 }

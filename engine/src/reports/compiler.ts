@@ -28,6 +28,7 @@ import {
   REPORT_DEFAULT_LIMIT, type ReportColumn, type ReportDef, type ReportDimension, type ReportMeasure,
 } from '../meta/report-schema.js';
 import { compileFilter, type CompiledFilter, type SqlField } from '../rules/sql.js';
+import { dateAdd } from '../rules/operations.js';
 import { AppError, msg } from '../errors.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -939,11 +940,7 @@ function substituteVars(expr: unknown, vars: Record<string, unknown>): unknown {
   return s === undefined ? undefined : { [op!]: s };
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(date + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+const addDays = (date: string, days: number): string => dateAdd(date, days, 'day')!;
 
 /** [first day, first day after] of a grain's value ('2026-03', '2026-Q1', a week's Monday…). */
 export function grainRange(grain: NonNullable<ReportDimension['grain']>, value: string): [string, string] | null {

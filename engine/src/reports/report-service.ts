@@ -16,7 +16,7 @@ import type { Actor } from '../auth/actor.js';
 import { actorVars } from '../auth/actor.js';
 import { labelText, type JsonLogic } from '../meta/types.js';
 import type { DashboardDef, ReportDef, ReportParamDef } from '../meta/report-schema.js';
-import { applyRule, getRulesTimeZone, parseDate, rulesToday } from '../rules/operations.js';
+import { applyRule, dateAdd, getRulesTimeZone, parseDate, rulesToday, zoneOffset } from '../rules/operations.js';
 import { AppError, forbidden, msg, notFound, validationError, type Msg } from '../errors.js';
 import { compileReport, type FormAccess, type Lang, type ReportEnv, type ReportResult } from './compiler.js';
 
@@ -59,20 +59,10 @@ export function evalParamDefault(type: string, d: unknown): unknown {
 
 /** The current offset of a zone from UTC, in minutes. */
 export function zoneOffsetMinutes(tz: string, at = new Date()): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(at);
-  const v: Record<string, number> = {};
-  for (const p of parts) if (p.type !== 'literal') v[p.type] = Number(p.value);
-  const wall = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour! % 24, v.minute!, v.second!);
-  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  return Math.round(zoneOffset(at.getTime(), tz) / 60_000);
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(date + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+const addDays = (date: string, days: number): string => dateAdd(date, days, 'day')!;
 
 export class ReportService {
   readonly reports: PublishedCache<ReportDef>;
@@ -256,11 +246,7 @@ export class ReportService {
     const env = this.env(system, {}, [], 'zh-CN');
     // Param fields are checked as conditions with a value of their type.
     const probe: JsonLogic[] = [];
-    for (const [i, p] of (def.params ?? []).entries()) {
-      if (!p.field) continue;
-      probe.push({ '!!': [{ var: p.field }] });
-      void i;
-    }
+    for (const p of def.params ?? []) if (p.field) probe.push({ '!!': [{ var: p.field }] });
     env.paramConditions = probe;
     const compiled = await compileReport(def, env);
     // Let the database parse it too (no rows: LIMIT 0 around it).

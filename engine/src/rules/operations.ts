@@ -95,7 +95,7 @@ function zonedFields(ms: number, tz: string): YMD & { h: number; mi: number; s: 
 }
 
 /** Offset of the zone from UTC at an instant, in ms. */
-function zoneOffset(ms: number, tz: string): number {
+export function zoneOffset(ms: number, tz: string): number {
   const f = zonedFields(ms, tz);
   const wall = Date.UTC(f.y, f.m - 1, f.d, f.h, f.mi, f.s);
   return wall - Math.floor(ms / 1000) * 1000;
@@ -197,7 +197,7 @@ function validIso(ms: number): string | null {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
 }
 
-function dateAdd(v: unknown, n: unknown, unit: unknown): string | null {
+export function dateAdd(v: unknown, n: unknown, unit: unknown): string | null {
   const t = parseTemporal(v);
   const k = toInt(n);
   if (!t || k === null) return null;
