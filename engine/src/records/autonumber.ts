@@ -41,26 +41,34 @@ export function formatAutonumber(pattern: string, today: string, n: number): str
 }
 
 export async function nextAutonumber(trx: Knex.Transaction, dialect: Dialect, formKey: string, field: FieldDef): Promise<string> {
+  return (await reserveAutonumbers(trx, dialect, formKey, field, 1))[0]!;
+}
+
+/** `count` consecutive numbers of the current period, reserved with one counter bump. */
+export async function reserveAutonumbers(trx: Knex.Transaction, dialect: Dialect, formKey: string, field: FieldDef, count: number): Promise<string[]> {
+  if (count < 1) return [];
   const today = applyRule({ today: [] }, {}) as string;
   const period = periodOf(resetOf(field), today);
   const name = `${formKey}:${field.id}`;
-  let value: number;
+  let last: number;
   if (dialect === 'pg') {
     const r = await trx.raw(
-      `insert into fw_counters (name, period, value) values (?, ?, 1)
-       on conflict (name, period) do update set value = fw_counters.value + 1 returning value`,
-      [name, period],
+      `insert into fw_counters (name, period, value) values (?, ?, ?)
+       on conflict (name, period) do update set value = fw_counters.value + excluded.value returning value`,
+      [name, period, count],
     );
-    value = Number(r.rows[0].value);
+    last = Number(r.rows[0].value);
   } else {
     // One writer at a time on SQLite: the transaction already serialises this.
     await trx.raw(
-      `insert into fw_counters (name, period, value) values (?, ?, 1)
-       on conflict (name, period) do update set value = value + 1`,
-      [name, period],
+      `insert into fw_counters (name, period, value) values (?, ?, ?)
+       on conflict (name, period) do update set value = value + excluded.value`,
+      [name, period, count],
     );
     const row = await trx('fw_counters').where({ name, period }).first();
-    value = Number(row.value);
+    last = Number(row.value);
   }
-  return formatAutonumber(field.autonumber!.pattern, today, value);
+  const out: string[] = [];
+  for (let n = last - count + 1; n <= last; n++) out.push(formatAutonumber(field.autonumber!.pattern, today, n));
+  return out;
 }

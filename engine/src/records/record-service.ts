@@ -28,7 +28,7 @@ import type { Actor } from '../auth/actor.js';
 import { actorVars } from '../auth/actor.js';
 import { OPEN_POLICY, type AccessPolicy, type FieldAccess, type RecordAction } from '../auth/access-policy.js';
 import type { FormRegistry } from './form-registry.js';
-import { nextAutonumber } from './autonumber.js';
+import { nextAutonumber, reserveAutonumbers } from './autonumber.js';
 
 /** Keys the engine owns; a client sending them is ignored, never an error. */
 const SYSTEM_KEYS = new Set(['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner', '_dept']);
@@ -185,14 +185,122 @@ export class RecordService {
     return this.createWith(trx, actor, form, access, input, opts);
   }
 
-  private async createWith(trx: Knex.Transaction, actor: Actor, form: CompiledForm, access: FieldAccess, input: unknown, opts: WriteOptions): Promise<ApiRecord> {
+  /**
+   * Many records of one form inside the caller's transaction (demo data, bulk loads): the same
+   * checks, rules and effects as `createIn`, in a few statements for the whole batch — one
+   * relation check per relation field, autonumbers reserved as a block, ids allocated up front,
+   * multi-row INSERTs of rows, subtable rows, audit entries and events, rollups recomputed once.
+   * A bad item fails the call with nothing written; errors are keyed `<index>.<field>`.
+   */
+  async createManyIn(trx: Knex.Transaction, actor: Actor, formKey: string, items: Array<{ input: unknown; opts?: WriteOptions }>): Promise<ApiRecord[]> {
+    if (!items.length) return [];
+    const form = this.formIn(formKey);
+    const policy = this.txPolicy;
+    await this.require(actor, form, 'create', policy);
+    const { access } = await this.scope(actor, form, 'create', policy);
+    const errors: Record<string, Msg[]> = {};
+    const records = items.map((item, i) => {
+      try {
+        return this.prepareCreate(form, access, item.input);
+      } catch (e) {
+        if (!(e instanceof AppError) || !e.fields) throw e;
+        for (const [k, v] of Object.entries(e.fields)) errors[`${i}.${k}`] = v;
+        if (e.code !== 'validation') throw new AppError(e.code, e.text, { fields: errors, details: { index: i } });
+        return {};
+      }
+    });
+    throwIfErrors(errors);
+    await this.checkRelations(trx, actor, form, records, null, (i) => `${i}.`);
+    for (const f of form.autonumbers) {
+      const numbers = await reserveAutonumbers(trx, this.db.dialect, form.key, f, records.length);
+      records.forEach((r, i) => (r[f.key] = numbers[i]));
+    }
+    const at = nowIso();
+    const depts = new Map<number, number | null>();
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const opts = items[i]!.opts ?? {};
+      const owner = opts.owner !== undefined ? opts.owner : actor.userId;
+      let dept: number | null;
+      if (opts.dept !== undefined) dept = opts.dept;
+      else if (owner == null || owner === actor.userId) dept = actor.departmentId;
+      else {
+        if (!depts.has(owner)) depts.set(owner, await departmentOf(trx, owner));
+        dept = depts.get(owner)!;
+      }
+      const row: Record<string, unknown> = { _version: 1, _created_at: at, _updated_at: at, _created_by: actor.userId, _owner: owner, _dept: dept };
+      for (const f of form.columns) row[f.column!] = this.codec.encode(f, records[i]![f.key]);
+      rows.push(row);
+    }
+    try {
+      const ids = await allocateIds(trx, this.db.dialect, form.table, rows.length);
+      rows.forEach((row, i) => (row.id = ids[i]));
+      await insertChunked(trx, form.table, rows);
+      const after = rows.map((row) => {
+        const { id, ...cols } = row;
+        return this.materialize(form, id as number, cols);
+      });
+      for (const st of form.subtables) {
+        const children: Record<string, unknown>[] = [];
+        records.forEach((r, i) => {
+          const list = (r[st.field.key] as Record<string, unknown>[] | null) ?? [];
+          after[i]![st.field.key] = list.map((item, k) => {
+            const child: Record<string, unknown> = { [CHILD_COLUMNS.parent]: ids[i], [CHILD_COLUMNS.seq]: k + 1 };
+            for (const c of st.columns) child[c.column!] = this.codec.encode(c, item[c.key]);
+            children.push(child);
+            return child;
+          });
+        });
+        const childIds = await allocateIds(trx, this.db.dialect, st.table, children.length);
+        children.forEach((c, k) => (c[CHILD_COLUMNS.id] = childIds[k]));
+        await insertChunked(trx, st.table, children);
+        // The rows in their API shape (as a read returns them), now that they have ids.
+        for (const rec of after) {
+          rec[st.field.key] = (rec[st.field.key] as Record<string, unknown>[]).map((child) => {
+            const item: Record<string, unknown> = { id: child[CHILD_COLUMNS.id] };
+            for (const c of st.columns) item[c.key] = this.codec.decode(c, child[c.column!] ?? null);
+            return item;
+          });
+        }
+      }
+      if (form.subtables.length && form.hasVirtual) {
+        for (let i = 0; i < after.length; i++) after[i] = computeValues(form.def, after[i]!, { includeVirtual: true }) as ApiRecord;
+      }
+      await this.updateRollupTargets(trx, form, records);
+      const audits: Record<string, unknown>[] = [];
+      const events: Record<string, unknown>[] = [];
+      after.forEach((rec, i) => {
+        const opts = items[i]!.opts ?? {};
+        const changes: Record<string, [unknown, unknown]> = {};
+        for (const f of form.fields) if (!isVirtual(f) && !isEmpty(rec[f.key])) changes[f.key] = [null, rec[f.key]];
+        audits.push({ form: form.key, record_id: rec.id, action: 'create', at, by: actor.userId, changes: JSON.stringify(this.auditChanges(form, changes)) });
+        events.push({
+          event: 'record.created', form: form.key, record_id: rec.id, created_at: at, idempotency_key: `${form.key}:${rec.id}:created`,
+          payload: JSON.stringify({ record: this.protect(form, rec), by: actor.userId, silent: !!opts.silent, cause: opts.cause ?? null }),
+        });
+      });
+      await insertChunked(trx, 'fw_audit', audits);
+      await insertChunked(trx, 'fw_outbox', events);
+      return after;
+    } catch (e) {
+      throw mapDbError(e, form);
+    }
+  }
+
+  /** Sanitise, defaults, type validation, computed values and rules: a create's record before any database work. */
+  private prepareCreate(form: CompiledForm, access: FieldAccess, input: unknown): Record<string, unknown> {
     const payload = this.sanitize(form, input, access);
     this.applyDefaults(form, payload);
     throwIfErrors(form.validate.create(payload));
     const record = computeValues(form.def, payload) as Record<string, unknown>;
     for (const f of form.rollups) record[f.key] = f.rollup!.op === 'count' || f.rollup!.op === 'sum' ? 0 : null;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, record)));
-    await this.checkRelations(trx, actor, form, record, null);
+    return record;
+  }
+
+  private async createWith(trx: Knex.Transaction, actor: Actor, form: CompiledForm, access: FieldAccess, input: unknown, opts: WriteOptions): Promise<ApiRecord> {
+    const record = this.prepareCreate(form, access, input);
+    await this.checkRelations(trx, actor, form, [record], null);
     // Unique values: the unique index is the guard; its violation is mapped to `conflict` naming the field.
     for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
     const at = nowIso();
@@ -252,7 +360,7 @@ export class RecordService {
     if (this.lockCheck && !actor.isSystem) await this.lockCheck(trx, actor, form, id, Object.keys(payload));
     const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
-    await this.checkRelations(trx, actor, form, merged, current);
+    await this.checkRelations(trx, actor, form, [merged], current);
     const changes = diffRecords(form, current, merged);
     await this.checkUniques(trx, form, merged, id, changes);
     if (!Object.keys(changes).length) return current;
@@ -453,44 +561,55 @@ export class RecordService {
     }
   }
 
-  /** Relation values must point at existing records (subtable rows too). */
   /**
-   * Relation values must point at existing records the actor may read (a row scope on the
-   * target form applies, so no one links to — or probes for — records outside their scope).
+   * Relation values (subtable rows' too) must point at existing records the actor may read (a
+   * row scope on the target form applies, so no one links to — or probes for — records outside
+   * their scope). One query per relation field for all the given records; error keys carry
+   * `prefix(i)` for record i (bulk creates).
    */
-  private async checkRelations(trx: Knex.Transaction, actor: Actor, form: CompiledForm, record: Record<string, unknown>, current: ApiRecord | null): Promise<void> {
+  private async checkRelations(
+    trx: Knex.Transaction, actor: Actor, form: CompiledForm, records: Array<Record<string, unknown>>, current: ApiRecord | null,
+    prefix: (i: number) => string = () => '',
+  ): Promise<void> {
     const errors: Record<string, Msg[]> = {};
-    const check = async (f: FieldDef, ids: number[], errKey: (i: number) => string) => {
-      const wanted = [...new Set(ids.filter((v) => typeof v === 'number'))];
+    const policy = this.txPolicy;
+    const check = async (f: FieldDef, refs: Array<[unknown, string]>) => {
+      const wanted = [...new Set(refs.map(([v]) => v).filter((v): v is number => typeof v === 'number'))];
       if (!wanted.length) return;
       const targetForm = this.forms.peek(f.relation!.form);
-      const q = trx(`${recordTable(f.relation!.form)} as t`).whereIn('t.id', wanted).select('t.id');
-      const policy = this.txPolicy;
+      let scope: { sql: string; bindings: unknown[] } | null = null;
       if (targetForm && !actor.isSystem && !actor.isAdmin && (await policy.can(actor, targetForm, 'read'))) {
         const rows = await policy.rowScope(actor, targetForm, 'read');
-        if (rows != null) {
-          const c = compileFilter(rows, { dialect: this.db.dialect, field: this.query.resolver(targetForm), vars: actorVars(actor) });
-          q.whereRaw(c.sql, c.bindings as any[]);
-        }
+        if (rows != null) scope = compileFilter(rows, { dialect: this.db.dialect, field: this.query.resolver(targetForm), vars: actorVars(actor) });
       }
-      const found = new Set((await q).map((r: any) => Number(r.id)));
-      ids.forEach((v, i) => {
-        if (typeof v === 'number' && !found.has(v)) {
-          (errors[errKey(i)] ??= []).push(msg(`关联记录 ${v} 不存在`, `Related record ${v} does not exist`));
-        }
-      });
+      const found = new Set<number>();
+      for (let k = 0; k < wanted.length; k += 1000) {
+        const q = trx(`${recordTable(f.relation!.form)} as t`).whereIn('t.id', wanted.slice(k, k + 1000)).select('t.id');
+        if (scope) q.whereRaw(scope.sql, scope.bindings as any[]);
+        for (const r of await q) found.add(Number((r as any).id));
+      }
+      for (const [v, key] of refs) {
+        if (typeof v === 'number' && !found.has(v)) (errors[key] ??= []).push(msg(`关联记录 ${v} 不存在`, `Related record ${v} does not exist`));
+      }
     };
     for (const f of form.relations) {
-      const v = record[f.key];
-      if (v == null || (current && current[f.key] === v)) continue;
-      await check(f, [v as number], () => f.key);
+      const refs: Array<[unknown, string]> = [];
+      records.forEach((record, i) => {
+        const v = record[f.key];
+        if (v == null || (current && current[f.key] === v)) return;
+        refs.push([v, `${prefix(i)}${f.key}`]);
+      });
+      await check(f, refs);
     }
     for (const st of form.subtables) {
-      const rows = record[st.field.key];
-      if (!Array.isArray(rows)) continue;
       for (const sf of st.field.fields ?? []) {
         if (sf.type !== 'relation' || sf.deleted) continue;
-        await check(sf, rows.map((r) => r?.[sf.key]), (i) => `${st.field.key}.${i}.${sf.key}`);
+        const refs: Array<[unknown, string]> = [];
+        records.forEach((record, i) => {
+          const rows = record[st.field.key];
+          if (Array.isArray(rows)) rows.forEach((r, k) => refs.push([r?.[sf.key], `${prefix(i)}${st.field.key}.${k}.${sf.key}`]));
+        });
+        await check(sf, refs);
       }
     }
     if (Object.keys(errors).length) throw validationError(errors);
@@ -607,6 +726,40 @@ export class RecordService {
 }
 
 // ---------- helpers ----------
+
+/**
+ * `n` fresh ids for rows of `table`, taken before the INSERT so a multi-row insert knows which
+ * id each row got (RETURNING promises no order). PostgreSQL: from the identity sequence;
+ * SQLite: past the highest id ever given (one writer, inside the caller's transaction).
+ */
+async function allocateIds(trx: Knex, dialect: 'pg' | 'sqlite', table: string, n: number): Promise<number[]> {
+  if (n < 1) return [];
+  if (dialect === 'pg') {
+    const r = await trx.raw(`select nextval(pg_get_serial_sequence(?, 'id')) as id from generate_series(1, ?)`, [quoteId(table), n]);
+    return (r as any).rows.map((x: any) => Number(x.id));
+  }
+  const r = await trx.raw(
+    `select max(coalesce((select seq from sqlite_sequence where name = ?), 0), coalesce((select max(id) from ${quoteId(table)}), 0)) as m`,
+    [table],
+  );
+  const base = Number((r as any)[0].m);
+  return Array.from({ length: n }, (_, k) => base + 1 + k);
+}
+
+/** A multi-row INSERT in chunks that stay under both databases' limit on bound values. */
+async function insertChunked(trx: Knex, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (!rows.length) return;
+  // VALUES lists written here: knex writes SQLite's as SELECT … UNION ALL, which SQLite caps at 500 rows.
+  const cols = Object.keys(rows[0]!);
+  const per = Math.max(1, Math.floor(30000 / cols.length));
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  for (let k = 0; k < rows.length; k += per) {
+    const chunk = rows.slice(k, k + per);
+    const bindings: unknown[] = [];
+    for (const row of chunk) for (const c of cols) bindings.push(row[c] ?? null);
+    await trx.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, bindings as any[]);
+  }
+}
 
 async function departmentOf(trx: Knex, userId: number): Promise<number | null> {
   const u = await trx('fw_users').where({ id: userId }).select('department_id').first();

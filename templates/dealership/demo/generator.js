@@ -22,8 +22,8 @@
  * ('YYYY-MM-DD', default the current date) anchors the year. Each record's values come from its
  * own PRNG stream (seed, kind, index), so batch sizes and phase order never change the data.
  *
- * Writes go through RecordService.createIn (rules, computed values, autonumbers, rollups, audit,
- * outbox) in transactions of `batchSize` records. History is written `silent` and its events
+ * Writes go through RecordService.createManyIn (rules, computed values, autonumbers, rollups,
+ * audit, outbox; multi-row statements) in transactions of about `batchSize` records (2,000). History is written `silent` and its events
  * are marked dispatched in the same transaction: it already happened, so no workflow starts for
  * it, and every field an automation would have maintained (customer level, order status, vehicle
  * status, owned vehicles of delivered orders) is set by the generator, consistently. Date
@@ -355,7 +355,7 @@ export function demoPlan(orders = DEFAULT_ORDERS) {
 export async function generateDemo(engine, opts = {}) {
   const seed = (opts.seed ?? DEFAULT_SEED) >>> 0;
   const plan = demoPlan(opts.orders ?? opts.scale ?? DEFAULT_ORDERS);
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 2000;
   const live = opts.live ?? true;
   const onProgress = opts.onProgress ?? (() => {});
   const today = dayNumber(opts.today ?? todayIso());
@@ -436,31 +436,38 @@ export async function generateDemo(engine, opts = {}) {
   const progress = (phase, done, total) => onProgress({ phase, done, total, records: written, seconds: (Date.now() - started) / 1000 });
 
   /**
-   * Items 0..count-1, each written by `write(trx, i, track)` inside transactions of about
-   * `batchSize` records; the batch's own events are marked dispatched in the same transaction.
+   * Items 0..count-1 in slices of about `batchSize` records (an item writes `perItem` records on
+   * average), one transaction per slice. `write(slice, add)` gets the slice's indexes and
+   * `add(form, entries)`, which writes entries `{ values, owner }` with RecordService.createManyIn
+   * (a few multi-row statements per form) and returns the created records in order. The slice's
+   * own events are marked dispatched in the same transaction.
    */
-  const inBatches = async (phase, count, write) => {
-    let i = 0;
+  const inBatches = async (phase, count, perItem, write) => {
+    const step = Math.max(1, Math.round(batchSize / Math.max(perItem, 1e-3)));
     progress(phase, 0, count);
-    while (i < count) {
+    for (let i = 0; i < count; i += step) {
+      const slice = [];
+      for (let k = i; k < Math.min(count, i + step); k++) slice.push(k);
       await knex.transaction(async (trx) => {
         const since = Number((await trx('fw_outbox').max({ m: 'id' }).first())?.m ?? 0);
         const created = new Map();
-        const track = (form, id) => {
+        const add = async (form, entries) => {
+          if (!entries.length) return [];
+          const recs = await records.createManyIn(trx, SYSTEM, form, entries.map((e) => ({
+            input: e.values,
+            opts: { silent: true, owner: e.owner ? e.owner.id : null, dept: e.owner ? e.owner.deptId : null },
+          })));
           let list = created.get(form);
           if (!list) created.set(form, (list = []));
-          list.push(id);
-          counts[form] = (counts[form] ?? 0) + 1;
-          written++;
+          for (const r of recs) list.push(r.id);
+          counts[form] = (counts[form] ?? 0) + recs.length;
+          written += recs.length;
+          return recs;
         };
-        let n = 0;
-        while (i < count && n < batchSize) {
-          n += await write(trx, i, track);
-          i++;
-        }
+        await write(slice, add);
         await markDispatched(trx, since, created);
       });
-      progress(phase, i, count);
+      progress(phase, Math.min(count, i + step), count);
     }
   };
 
@@ -472,16 +479,6 @@ export async function generateDemo(engine, opts = {}) {
         await trx('fw_outbox').where('id', '>', since).whereNull('processed_at').where('form', form).whereIn('record_id', ids.slice(k, k + 500)).update({ processed_at: at });
       }
     }
-  };
-
-  const create = async (trx, track, form, values, owner, extra = {}) => {
-    const rec = await records.createIn(trx, extra.actor ?? SYSTEM, form, values, {
-      silent: extra.silent ?? true,
-      owner: owner ? owner.id : null,
-      dept: owner ? owner.deptId : null,
-    });
-    track(form, rec.id);
-    return rec;
   };
 
   // -------- phones and plates: unique, deterministic (drawn in index order)
@@ -521,30 +518,29 @@ export async function generateDemo(engine, opts = {}) {
 
   const modelIds = [];
   const partList = [];
-  await inBatches('catalogue', MODELS.length + plan.parts, async (trx, i, track) => {
-    if (i < MODELS.length) {
-      const { code, brand, series, name, list_price, cost_price } = MODELS[i];
-      modelIds[i] = (await create(trx, track, 'vehicle_model', { code, brand, series, name, list_price, cost_price }, stockKeeper)).id;
-      return 1;
+  await inBatches('catalogue', 1, MODELS.length + plan.parts, async (_, add) => {
+    const models = await add('vehicle_model', MODELS.map(({ code, brand, series, name, list_price, cost_price }) => ({
+      values: { code, brand, series, name, list_price, cost_price }, owner: stockKeeper,
+    })));
+    models.forEach((r, i) => (modelIds[i] = r.id));
+    const parts = [];
+    for (let k = 0; k < plan.parts; k++) {
+      const d = dice(seed, K.part, k);
+      const model = MODELS[k % MODELS.length];
+      const [pname, kind, price, stock, safety] = PART_KINDS[Math.floor(k / MODELS.length) % PART_KINDS.length];
+      const code = `${model.code.split('-')[0]}-${String(1000 + k * 7).padStart(5, '0')}`;
+      const stockQty = d.chance(0.12) ? d.int(0, safety - 1) : d.int(safety, stock * 1.5);
+      parts.push({
+        kind, model: k % MODELS.length, owner: serviceAdvisors[0],
+        values: { code, name: `${pname}（${model.series}）`, stock_qty: stockQty, safety_stock: safety, price: Math.round(price * (model.list_price > 200000 ? 1.2 : 1)) },
+      });
     }
-    const k = i - MODELS.length;
-    const d = dice(seed, K.part, k);
-    const model = MODELS[k % MODELS.length];
-    const [pname, kind, price, stock, safety] = PART_KINDS[Math.floor(k / MODELS.length) % PART_KINDS.length];
-    const code = `${model.code.split('-')[0]}-${String(1000 + k * 7).padStart(5, '0')}`;
-    const stockQty = d.chance(0.12) ? d.int(0, safety - 1) : d.int(safety, stock * 1.5);
-    const rec = await create(trx, track, 'part', {
-      code, name: `${pname}（${model.series}）`, stock_qty: stockQty, safety_stock: safety,
-      price: Math.round(price * (model.list_price > 200000 ? 1.2 : 1)),
-    }, serviceAdvisors[0]);
-    partList.push({ id: rec.id, kind, price: rec.price, model: k % MODELS.length });
-    return 1;
+    (await add('part', parts)).forEach((rec, k) => partList.push({ id: rec.id, kind: parts[k].kind, price: rec.price, model: parts[k].model }));
   });
 
   // -------- 2. vehicles in stock (unsold)
 
-  let vehicleNo = 0; // VIN serials: stock first, then sold vehicles by order
-  await inBatches('stock', plan.stock, async (trx, k, track) => {
+  await inBatches('stock', plan.stock, 1, (slice, add) => add('vehicle', slice.map((k) => {
     const d = dice(seed, K.stock, k);
     const m = d.weighted(MODEL_WEIGHTS);
     const model = MODELS[m];
@@ -554,13 +550,14 @@ export async function generateDemo(engine, opts = {}) {
     const age = status === 'in_transit' ? null : k < 3 ? k : d.weighted([[0, 58], [1, 27], [2, 15]]);
     const ageDays = age === null ? null : age === 0 ? d.int(0, 45) : age === 1 ? d.int(46, 90) : d.int(91, 200);
     const inDay = ageDays === null ? null : today - ageDays;
-    await create(trx, track, 'vehicle', {
-      vin: vinOf(model, 1_000_000 + k, inDay !== null && ageDays > 120 ? 2025 : 2026), model: modelIds[m], color: d.weighted(COLORS),
-      in_stock_date: inDay === null ? null : isoOf(inDay), cost: model.cost_price - d.int(0, 30) * 100, status,
-    }, stockKeeper);
-    vehicleNo++;
-    return 1;
-  });
+    return {
+      owner: stockKeeper,
+      values: {
+        vin: vinOf(model, 1_000_000 + k, inDay !== null && ageDays > 120 ? 2025 : 2026), model: modelIds[m], color: d.weighted(COLORS),
+        in_stock_date: inDay === null ? null : isoOf(inDay), cost: model.cost_price - d.int(0, 30) * 100, status,
+      },
+    };
+  })));
 
   // -------- 3. customers
 
@@ -621,12 +618,13 @@ export async function generateDemo(engine, opts = {}) {
       },
     };
   };
-  await inBatches('customers', C, async (trx, j, track) => {
-    const c = customerOf(j);
-    const rec = await create(trx, track, 'customer', { ...c.values, phone: phoneFor(1, j) }, c.core.advisor);
-    customerIds[j] = rec.id;
-    customerOwner[j] = staff.advisors.indexOf(c.core.advisor);
-    return 1;
+  await inBatches('customers', C, 1, async (slice, add) => {
+    const cs = slice.map((j) => customerOf(j));
+    const recs = await add('customer', slice.map((j, k) => ({ values: { ...cs[k].values, phone: phoneFor(1, j) }, owner: cs[k].core.advisor })));
+    slice.forEach((j, k) => {
+      customerIds[j] = recs[k].id;
+      customerOwner[j] = staff.advisors.indexOf(cs[k].core.advisor);
+    });
   });
 
   // -------- 4. follow-ups
@@ -661,11 +659,14 @@ export async function generateDemo(engine, opts = {}) {
       };
     });
   };
-  await inBatches('follow_ups', C, async (trx, j, track) => {
-    const owner = staff.advisors[customerOwner[j]];
-    const list = followUpsOf(j);
-    for (const fu of list) await create(trx, track, 'follow_up', fu, owner);
-    return list.length;
+  await inBatches('follow_ups', C, (3 * plan.fullFollowUpCustomers) / C, async (slice, add) => {
+    const entries = [];
+    for (const j of slice) {
+      if (!fullHistory(j)) continue; // (no follow-ups: see followUpsOf)
+      const owner = staff.advisors[customerOwner[j]];
+      for (const fu of followUpsOf(j)) entries.push({ values: fu, owner });
+    }
+    await add('follow_up', entries);
   });
 
   // -------- 5. orders: the sold vehicle, the order, its payments, the owned vehicle
@@ -676,31 +677,36 @@ export async function generateDemo(engine, opts = {}) {
     while (next < today - 10) next += 180;
     return next + d.int(-5, 5);
   };
-  await inBatches('orders', N, async (trx, i, track) => {
-    const o = orderCore(i);
-    const { d, model } = o;
-    const m = MODELS.indexOf(model);
-    const owner = staff.advisors[customerOwner[o.j]];
-    let n = 0;
-    let vehicleId = null;
-    let vin = null;
-    if (o.status === 'allocated' || o.status === 'paid' || o.status === 'delivered') {
-      vin = vinOf(model, i, today - o.day > 200 ? 2025 : 2026);
-      const v = await create(trx, track, 'vehicle', {
-        vin, model: modelIds[m], color: o.color, in_stock_date: isoOf(o.day - d.int(3, 40)),
-        cost: model.cost_price - d.int(0, 30) * 100, status: o.status === 'delivered' ? 'sold' : 'allocated',
-      }, stockKeeper);
-      vehicleId = v.id;
-      n++;
-    }
-    const order = await create(trx, track, 'vehicle_order', {
-      customer: customerIds[o.j], model: modelIds[m], color: o.color, vehicle: vehicleId, list_price: model.list_price,
-      discount: o.discount, accessories: o.accessories, status: o.status, order_date: isoOf(o.day),
-      delivery_date: o.deliveryDay === null ? null : isoOf(o.deliveryDay),
-    }, owner);
-    n++;
+  /** Orders whose vehicle is allocated: a sold vehicle record. */
+  const hasVehicle = (o) => o.status === 'allocated' || o.status === 'paid' || o.status === 'delivered';
+  // Per slice in four steps (sold vehicles, orders, payments, owned vehicles); each order's own
+  // PRNG stream is drawn in the same sequence as one order at a time would draw it.
+  await inBatches('orders', N, 4.5, async (slice, add) => {
+    const os = slice.map((i) => orderCore(i));
+    const vins = os.map((o) => (hasVehicle(o) ? vinOf(o.model, o.i, today - o.day > 200 ? 2025 : 2026) : null));
+    const sold = os.filter(hasVehicle);
+    const vehicles = await add('vehicle', sold.map((o) => ({
+      owner: stockKeeper,
+      values: {
+        vin: vins[os.indexOf(o)], model: modelIds[MODELS.indexOf(o.model)], color: o.color, in_stock_date: isoOf(o.day - o.d.int(3, 40)),
+        cost: o.model.cost_price - o.d.int(0, 30) * 100, status: o.status === 'delivered' ? 'sold' : 'allocated',
+      },
+    })));
+    const vehicleOf = new Map(sold.map((o, k) => [o.i, vehicles[k].id]));
+    const orders = await add('vehicle_order', os.map((o) => ({
+      owner: staff.advisors[customerOwner[o.j]],
+      values: {
+        customer: customerIds[o.j], model: modelIds[MODELS.indexOf(o.model)], color: o.color, vehicle: vehicleOf.get(o.i) ?? null, list_price: o.model.list_price,
+        discount: o.discount, accessories: o.accessories, status: o.status, order_date: isoOf(o.day),
+        delivery_date: o.deliveryDay === null ? null : isoOf(o.deliveryDay),
+      },
+    })));
     // payments: a deposit on the order day; the rest (a bank loan's instalment, then the final payment) before delivery
-    if (o.status !== 'cancelled' && o.status !== 'rejected') {
+    const payments = [];
+    os.forEach((o, k) => {
+      if (o.status === 'cancelled' || o.status === 'rejected') return;
+      const { d } = o;
+      const order = orders[k];
       const pays = [{ kind: 'deposit', amount: Math.min(o.deposit, order.total_amount), day: o.day }];
       if (o.status === 'paid' || o.status === 'delivered') {
         const lastDay = o.deliveryDay ?? Math.min(today, o.day + d.int(1, Math.max(1, o.age)));
@@ -712,23 +718,23 @@ export async function generateDemo(engine, opts = {}) {
         }
         if (rest > 0) pays.push({ kind: 'final', amount: rest, day: lastDay });
       }
-      for (const p of pays) {
-        await create(trx, track, 'payment', { order: order.id, kind: p.kind, amount: p.amount, paid_at: isoOf(p.day) }, finance);
-        n++;
-      }
-    }
-    if (o.status === 'delivered') {
-      const ov = await create(trx, track, 'owned_vehicle', {
-        customer: customerIds[o.j], vin, plate: plateFor(i, model.ev), model: modelIds[m], delivery_date: isoOf(o.deliveryDay),
-        insurance_expiry: isoOf(o.deliveryDay + 365), next_service_date: isoOf(serviceOf(o.deliveryDay, d)),
-      }, serviceAdvisors[i % serviceAdvisors.length]);
-      owned.ids.push(ov.id);
+      for (const p of pays) payments.push({ owner: finance, values: { order: order.id, kind: p.kind, amount: p.amount, paid_at: isoOf(p.day) } });
+    });
+    await add('payment', payments);
+    const delivered = os.filter((o) => o.status === 'delivered');
+    const ovs = await add('owned_vehicle', delivered.map((o) => ({
+      owner: serviceAdvisors[o.i % serviceAdvisors.length],
+      values: {
+        customer: customerIds[o.j], vin: vins[os.indexOf(o)], plate: plateFor(o.i, o.model.ev), model: modelIds[MODELS.indexOf(o.model)], delivery_date: isoOf(o.deliveryDay),
+        insurance_expiry: isoOf(o.deliveryDay + 365), next_service_date: isoOf(serviceOf(o.deliveryDay, o.d)),
+      },
+    })));
+    delivered.forEach((o, k) => {
+      owned.ids.push(ovs[k].id);
       owned.customers.push(customerIds[o.j]);
-      owned.models.push(m);
+      owned.models.push(MODELS.indexOf(o.model));
       owned.days.push(o.deliveryDay);
-      n++;
-    }
-    return n;
+    });
   });
 
   // -------- 6. cars bought years ago (trade-in and repurchase customers; service customers)
@@ -738,24 +744,30 @@ export async function generateDemo(engine, opts = {}) {
     const s = custCore(j).source;
     if ((s === 'trade_in' || s === 'repurchase') && fullHistory(j)) oldOwners.push(j);
   }
-  await inBatches('owned_vehicles', oldOwners.length, async (trx, k, track) => {
-    const j = oldOwners[k];
-    const d = dice(seed, K.ownedOld, j);
-    const m = d.weighted(MODEL_WEIGHTS);
-    const model = MODELS[m];
-    const years = d.int(2, 6);
-    const delivery = today - years * 365 - d.int(0, 300);
-    const expiry = delivery + 365 * Math.ceil((today - delivery) / 365 + 0.001);
-    const ov = await create(trx, track, 'owned_vehicle', {
-      customer: customerIds[j], vin: vinOf(model, 2_000_000 + j, 2026 - years),
-      plate: plateFor(10_000_000 + j, false), model: modelIds[m], delivery_date: isoOf(delivery),
-      insurance_expiry: isoOf(expiry), next_service_date: isoOf(serviceOf(delivery, d)),
-    }, serviceAdvisors[j % serviceAdvisors.length]);
-    owned.ids.push(ov.id);
-    owned.customers.push(customerIds[j]);
-    owned.models.push(m);
-    owned.days.push(delivery);
-    return 1;
+  await inBatches('owned_vehicles', oldOwners.length, 1, async (slice, add) => {
+    const entries = slice.map((k) => {
+      const j = oldOwners[k];
+      const d = dice(seed, K.ownedOld, j);
+      const m = d.weighted(MODEL_WEIGHTS);
+      const model = MODELS[m];
+      const years = d.int(2, 6);
+      const delivery = today - years * 365 - d.int(0, 300);
+      const expiry = delivery + 365 * Math.ceil((today - delivery) / 365 + 0.001);
+      return {
+        j, m, delivery, owner: serviceAdvisors[j % serviceAdvisors.length],
+        values: {
+          customer: customerIds[j], vin: vinOf(model, 2_000_000 + j, 2026 - years),
+          plate: plateFor(10_000_000 + j, false), model: modelIds[m], delivery_date: isoOf(delivery),
+          insurance_expiry: isoOf(expiry), next_service_date: isoOf(serviceOf(delivery, d)),
+        },
+      };
+    });
+    (await add('owned_vehicle', entries)).forEach((ov, k) => {
+      owned.ids.push(ov.id);
+      owned.customers.push(customerIds[entries[k].j]);
+      owned.models.push(entries[k].m);
+      owned.days.push(entries[k].delivery);
+    });
   });
 
   // -------- 7. repair orders
@@ -769,7 +781,7 @@ export async function generateDemo(engine, opts = {}) {
   const R = owned.ids.length ? plan.repairOrders : 0;
   // The intake date, when the form has one (repair orders follow the year; the last few are today's)
   const roDate = engine.forms.peek('repair_order')?.byKey.get('opened_on') ? 'opened_on' : null;
-  await inBatches('repair_orders', R, async (trx, k, track) => {
+  await inBatches('repair_orders', R, 1, (slice, add) => add('repair_order', slice.map((k) => {
     const d = dice(seed, K.repair, k);
     const v = d.int(0, owned.ids.length - 1);
     const m = owned.models[v];
@@ -785,12 +797,14 @@ export async function generateDemo(engine, opts = {}) {
     const status = k >= R - 6 ? ['open', 'in_progress', 'in_progress', 'qc', 'settled', 'open'][R - 1 - k] : 'delivered';
     // delivered ones came in some day since the car's delivery; the ones still in the workshop today
     const openedDay = status === 'delivered' ? today - d.int(0, Math.min(sinceDelivery - 1, 330)) : today;
-    await create(trx, track, 'repair_order', {
-      customer: owned.customers[v], owned_vehicle: owned.ids[v], opened_on: isoOf(openedDay), mileage_in: Math.round((openedDay - owned.days[v]) * (25 + d.random() * 40)),
-      complaint, labor, parts, status, ...(roDate ? { [roDate]: isoOf(day) } : {}),
-    }, serviceAdvisors[k % serviceAdvisors.length]);
-    return 1;
-  });
+    return {
+      owner: serviceAdvisors[k % serviceAdvisors.length],
+      values: {
+        customer: owned.customers[v], owned_vehicle: owned.ids[v], opened_on: isoOf(openedDay), mileage_in: Math.round((openedDay - owned.days[v]) * (25 + d.random() * 40)),
+        complaint, labor, parts, status, ...(roDate ? { [roDate]: isoOf(day) } : {}),
+      },
+    };
+  })));
 
   // -------- 8. live: today's work for the demo (workflows run on these)
 
