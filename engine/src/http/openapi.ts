@@ -683,6 +683,28 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     },
     [],
   ));
+  addSchema('ListView', obj(
+    {
+      id: int(), form: str(), name: str(),
+      filter: { description: t('json-logic 筛选条件（与记录列表的 filter 相同），或 null', 'A json-logic filter (as the record list takes), or null') },
+      sort: nullable(str()), columns: nullable(arr(str())), pageSize: int({ minimum: 1, maximum: 500 }), q: nullable(str()),
+      isDefault: { type: 'boolean' }, shared: { type: 'boolean' },
+      mine: { type: 'boolean', description: t('调用者自己的视图（可修改）；管理员共享的为 false', "The caller's own view (they may change it); false for one an administrator shared") },
+      createdAt: str(), updatedAt: str(),
+    },
+    ['id', 'form', 'name', 'filter', 'sort', 'columns', 'pageSize', 'q', 'isDefault', 'shared', 'mine', 'createdAt', 'updatedAt'],
+    { title: t('列表视图', 'List view') },
+  ));
+  addSchema('ListViewInput', obj(
+    {
+      form: str({ pattern: KEY_PATTERN }), name: str({ minLength: 1, maxLength: 100 }),
+      filter: { description: t('json-logic，按记录列表的规则检查（未知字段或运算为 bad_request）', 'json-logic, checked as the record list checks it (an unknown field or operator is bad_request)') },
+      sort: nullable(str({ maxLength: 500 })), columns: nullable(arr(str({ pattern: KEY_PATTERN }))), pageSize: int({ minimum: 1, maximum: 500 }),
+      q: nullable(str({ maxLength: 200 })), isDefault: { type: 'boolean' },
+      shared: { type: 'boolean', description: t('共享给所有能读此表单的人（仅管理员）', 'Offer it to everyone who may read the form (administrators only)') },
+    },
+    [],
+  ));
   if (described('packs')) {
     addSchema('PackManifest', obj(
       { name: str(), version: str(), engine: str(), label: ref('Label'), description: ref('Label'), modules: arr(str()) },
@@ -1389,6 +1411,28 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       responses: { 201: ok(t('已提交', 'Submitted'), obj({ ok: { type: 'boolean' }, message: str() }, ['ok', 'message'])) },
       errors: ['BadRequest', 'NotFound', 'Validation'],
     }),
+  });
+  path('/api/views', {
+    get: op({
+      tag: 'records', id: 'listListViews', summary: ['我的列表视图（及管理员共享的视图）', 'My saved list views (and those an administrator shared)'],
+      parameters: [{ name: 'form', in: 'query', required: false, description: t('只要此表单的视图', "Only this form's views"), schema: str({ pattern: KEY_PATTERN }) }],
+      responses: { 200: ok(t('视图', 'Views'), obj({ items: arr(ref('ListView')) }, ['items'])) }, errors: ['BadRequest', 'NotFound'],
+    }),
+    post: op({
+      tag: 'records', id: 'createListView', summary: ['保存列表视图（筛选、排序、列、每页条数）', 'Save a list view (filter, sort, columns, page size)'],
+      body: { content: json(ref('ListViewInput')), required: true },
+      responses: { 201: ok(t('视图', 'The view'), ref('ListView')) }, errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+  });
+  path('/api/views/{id}', {
+    parameters: [{ name: 'id', in: 'path', required: true, schema: int() }],
+    get: op({ tag: 'records', id: 'getListView', summary: ['一个列表视图', 'One list view'], responses: { 200: ok(t('视图', 'The view'), ref('ListView')) }, errors: ['BadRequest', 'NotFound'] }),
+    put: op({
+      tag: 'records', id: 'updateListView', summary: ['修改、重命名或设为默认（只改给出的项）', 'Change, rename or make default (the properties given)'],
+      body: { content: json(ref('ListViewInput')), required: true },
+      responses: { 200: ok(t('视图', 'The view'), ref('ListView')) }, errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+    delete: op({ tag: 'records', id: 'deleteListView', summary: ['删除列表视图', 'Delete a list view'], responses: { 204: { description: t('已删除', 'Deleted') } }, errors: ['BadRequest', 'NotFound'] }),
   });
   if (described('packs')) {
     path('/api/packs', {

@@ -213,6 +213,18 @@ export class RecordQuery {
   }
 
   /**
+   * Checks list parameters as `list` would, without reading anything: the filter compiles over
+   * the fields the caller may filter by, the sort keys are sortable fields they see, `q` fits.
+   * Throws the same `bad_request` errors as `list` (saved list views are checked with it).
+   */
+  checkListParams(form: CompiledForm, params: Pick<ListParams, 'filter' | 'sort' | 'q'>, scope: ReadScope = {}): void {
+    const visible = this.filterable(form, scope);
+    if (params.filter != null) compileFilter(params.filter, { dialect: this.db.dialect, field: this.resolver(form, visible), vars: scope.vars });
+    this.parseSort(form, params.sort, visible);
+    if (params.q != null && (typeof params.q !== 'string' || params.q.length > 200)) throw badParam('q', '搜索词过长', 'Search text too long (max 200)');
+  }
+
+  /**
    * Every record matching the filter within the scope, page after page, keyset by id (no
    * OFFSET): exports. The same rules as `list` — the scope's row condition, the caller's filter
    * only over fields they may see unmasked, hidden fields absent, masked ones masked. Subtables

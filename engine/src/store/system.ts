@@ -362,6 +362,30 @@ $fw$`);
       });
     },
   },
+  {
+    name: '013_list_views',
+    async up(knex) {
+      // Saved views of record lists (records/list-views.ts): one person's filter, sort, columns
+      // and page size for a form; `shared` views (made by an administrator) are offered to everyone.
+      await knex.schema.createTable('fw_list_views', (t) => {
+        t.increments('id');
+        t.integer('user_id').notNullable().references('id').inTable('fw_users').onDelete('CASCADE');
+        t.string('form', 48).notNullable();
+        t.string('name', 100).notNullable();
+        t.text('filter'); // JSON json-logic, or null
+        t.string('sort', 500);
+        t.text('columns'); // JSON [field key], or null: the list's default columns
+        t.integer('page_size').notNullable().defaultTo(20);
+        t.string('q', 200);
+        t.boolean('is_default').notNullable().defaultTo(false);
+        t.boolean('shared').notNullable().defaultTo(false);
+        ts(t, 'created_at').notNullable();
+        ts(t, 'updated_at').notNullable();
+        t.unique(['user_id', 'form', 'name']);
+        t.index(['form', 'shared']);
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */

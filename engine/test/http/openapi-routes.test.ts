@@ -280,6 +280,17 @@ describe.each(DIALECTS)('the OpenAPI document and the routes on %s', (dialect) =
     expect(runs.body.items.map((r: any) => r.id)).toContain(hook.body.instance.id);
     expect((await call('POST', '/api/workflow-runs/{id}/retry', `/api/workflow-runs/${hook.body.instance.id}/retry`)).status).toBe(409);
     expect((await call('POST', '/api/workflow-instances/{id}/withdraw', `/api/workflow-instances/${hook.body.instance.id}/withdraw`)).status).toBe(409);
+    // saved list views
+    const view = await call('POST', '/api/views', '/api/views', { body: { form: 'customer', name: 'A', filter: { '==': [{ var: 'name' }, 'Ann'] }, sort: '-name', columns: ['name'], pageSize: 50 } });
+    expect(view.status).toBe(201);
+    expect((await call('POST', '/api/views', '/api/views', { body: { form: 'customer', name: 'A', pageSize: 50 } })).status).toBe(409);
+    expect((await call('POST', '/api/views', '/api/views', { body: { form: 'customer', name: 'B', filter: { '==': [{ var: 'nope' }, 1] } } })).status).toBe(400);
+    expect((await call('POST', '/api/views', '/api/views', { body: { form: 'customer', name: '' } })).status).toBe(422);
+    await call('GET', '/api/views', '/api/views?form=customer');
+    await call('GET', '/api/views/{id}', `/api/views/${view.body.id}`);
+    await call('PUT', '/api/views/{id}', `/api/views/${view.body.id}`, { body: { name: 'A2', isDefault: true } });
+    expect((await call('DELETE', '/api/views/{id}', `/api/views/${view.body.id}`)).status).toBe(204);
+    expect((await call('GET', '/api/views/{id}', `/api/views/${view.body.id}`)).status).toBe(404);
     // tasks, notifications, deliveries
     await call('GET', '/api/tasks', '/api/tasks?status=cc');
     expect((await call('GET', '/api/tasks', '/api/tasks?status=later')).status).toBe(400);

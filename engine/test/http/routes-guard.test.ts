@@ -63,6 +63,9 @@ const ANY_SIGNED_IN: Record<string, Check> = {
   // the reports and dashboards the caller may run (none: they read no form)
   'GET /api/reports': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
   'GET /api/dashboards': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
+  // the caller's own saved list views (none); saving one needs a form they may read (the sample body names none)
+  'GET /api/views': (r) => expect(r).toMatchObject({ status: 200, body: { items: [] } }),
+  'POST /api/views': (r) => expect(r.status).toBe(422),
   // colleagues' names (no usernames, addresses or roles), to pick whom to hand a task to
   'GET /api/directory': (r) => {
     expect(r.status).toBe(200);
