@@ -23,7 +23,9 @@ import { ReportService } from './reports/report-service.js';
 import { DashboardDeliveries } from './reports/delivery.js';
 import { PublicForms } from './records/public-forms.js';
 
-export const ENGINE_VERSION = '0.1.0';
+import { ENGINE_VERSION } from './version.js';
+import { PackService } from './packs/pack-service.js';
+export { ENGINE_VERSION };
 
 export interface Engine {
   version: string;
@@ -39,6 +41,8 @@ export interface Engine {
   reports: ReportService;
   deliveries: DashboardDeliveries;
   publicForms: PublicForms;
+  /** Template packs: install, upgrade, uninstall, export. */
+  packs: PackService;
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
@@ -87,9 +91,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   docs.onPublish(async (kind) => {
     if (kind === 'dashboards') await deliveries.reconcile();
   });
+  docs.onRemove((kind) => {
+    if (kind === 'dashboards') void deliveries.reconcile();
+  });
   await deliveries.reconcile();
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir,
     async close() {
       await workflow.close();
       await db.close();

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../store/connection.js';
 import { nowIso } from '../store/system.js';
-import { prepareForPublish, planForm, checkPlan, applyPlan, type TablePlan } from '../store/planner.js';
+import { prepareForPublish, planForm, checkPlan, applyPlan, dropFormTables, type TablePlan } from '../store/planner.js';
 import { validateDocument, assertKeyMatches } from '../meta/metaschema.js';
 import { diffDocuments, type DocChange } from '../meta/diff.js';
 import { assignFieldIds } from '../meta/normalize.js';
@@ -57,6 +57,7 @@ function assertKey(key: string) {
 
 export class DocumentService {
   private listeners: PublishListener[] = [];
+  private removeListeners: Array<(kind: MetaKind, key: string) => void> = [];
   private checks = new Map<MetaKind, PublishCheck>();
 
   constructor(private readonly db: Db) {}
@@ -117,7 +118,12 @@ export class DocumentService {
     assertKey(key);
     const valid = validateDocument(kind, doc) as any;
     assertKeyMatches(kind, key, valid);
-    return this.db.knex.transaction(async (trx) => {
+    return this.db.knex.transaction((trx) => this.saveDraftIn(trx, kind, key, valid));
+  }
+
+  /** Save a draft inside the caller's transaction (pack installs); the document is already valid. */
+  async saveDraftIn(trx: Knex.Transaction, kind: MetaKind, key: string, valid: any): Promise<any> {
+    {
       const row = await trx('fw_documents').where({ kind, key }).first();
       let draft = valid;
       if (kind === 'forms') {
@@ -134,7 +140,7 @@ export class DocumentService {
       if (row) await trx('fw_documents').where({ kind, key }).update(values);
       else await trx('fw_documents').insert({ kind, key, ...values });
       return draft;
-    });
+    }
   }
 
   /** The migration plan publishing the current draft would run (forms only). */
@@ -162,11 +168,30 @@ export class DocumentService {
       checkedDraft = pre.draft as string;
       await check(validateDocument(kind, JSON.parse(checkedDraft)));
     }
-    const result = await this.db.knex.transaction(async (trx) => {
+    const result = await this.db.knex.transaction((trx) => this.publishIn(trx, kind, key, { ...opts, checkedDraft }));
+    await this.announce(kind, key, result.doc, result.revision, opts);
+    return { revision: result.revision, steps: result.steps };
+  }
+
+  /** Tell the listeners (caches, registries) of a publish that has committed. */
+  async announce(kind: MetaKind, key: string, doc: any, revision: number, opts: { by?: number | null; note?: string } = {}): Promise<void> {
+    for (const l of this.listeners) await l(kind, key, doc, revision, { by: opts.by ?? null, note: opts.note ?? null });
+  }
+
+  /**
+   * Publish the saved draft inside the caller's transaction, without the kind's pre-publish
+   * check (the caller ran it, or validated the whole set elsewhere) and without telling the
+   * listeners (call `announce` after the commit).
+   */
+  async publishIn(
+    trx: Knex.Transaction, kind: MetaKind, key: string,
+    opts: { confirmDataLoss?: boolean; by?: number | null; note?: string; checkedDraft?: string | null } = {},
+  ): Promise<PublishResult & { doc: any }> {
+    {
       if (this.db.dialect === 'pg') await trx.raw('select pg_advisory_xact_lock(7406002)');
       const row = await trx('fw_documents').where({ kind, key }).first();
       if (!row) throw notFound('文档不存在', `No ${kind} document '${key}'`);
-      if (checkedDraft !== null && row.draft !== checkedDraft) {
+      if (opts.checkedDraft != null && row.draft !== opts.checkedDraft) {
         throw new AppError('conflict', msg('草稿在发布过程中被修改，请重试', 'The draft changed while it was being published; try again'));
       }
       let doc: any;
@@ -193,9 +218,31 @@ export class DocumentService {
       });
       await trx('fw_meta_version').where({ id: 1 }).increment('version', 1);
       return { revision, steps, doc };
-    });
-    for (const l of this.listeners) await l(kind, key, result.doc, result.revision, { by: opts.by ?? null, note: opts.note ?? null });
-    return { revision: result.revision, steps: result.steps };
+    }
+  }
+
+  /**
+   * Remove a document with its revisions inside the caller's transaction (a pack uninstalled).
+   * A form's tables are dropped: the caller has confirmed that its records go. The listeners of
+   * `onRemove` are told after the commit through `announceRemoval`.
+   */
+  async removeIn(trx: Knex.Transaction, kind: MetaKind, key: string): Promise<void> {
+    if (this.db.dialect === 'pg') await trx.raw('select pg_advisory_xact_lock(7406002)');
+    if (kind === 'forms') {
+      const published = (await this.getPublished('forms', key, trx)) as FormDef | null;
+      if (published) await dropFormTables(trx, this.db.dialect, published);
+    }
+    await trx('fw_revisions').where({ kind, key }).delete();
+    await trx('fw_documents').where({ kind, key }).delete();
+    await trx('fw_meta_version').where({ id: 1 }).increment('version', 1);
+  }
+
+  onRemove(listener: (kind: MetaKind, key: string) => void): void {
+    this.removeListeners.push(listener);
+  }
+
+  announceRemoval(kind: MetaKind, key: string): void {
+    for (const l of this.removeListeners) l(kind, key);
   }
 
   async revisions(kind: MetaKind, key: string): Promise<RevisionSummary[]> {

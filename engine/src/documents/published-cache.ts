@@ -28,6 +28,10 @@ export class PublishedCache<T> {
       this.items.set(key, { revision, value: this.compile(doc, revision) });
       this.generation++;
     });
+    docs.onRemove((kind, key) => {
+      if (kind !== this.kind || !this.items.delete(key)) return;
+      this.generation++;
+    });
   }
 
   async load(): Promise<void> {

@@ -801,3 +801,16 @@ export async function applyPlan(
   }
   return checked;
 }
+
+/**
+ * Drop a form's tables: its subtables' child tables (soft-deleted ones too), then its own table.
+ * Only for a form being removed whose records the caller has confirmed may go.
+ */
+export async function dropFormTables(knex: Knex, dialect: Dialect, form: FormDef): Promise<void> {
+  // PostgreSQL: CASCADE drops other forms' foreign keys to it (forms removed together, with their records).
+  const cascade = dialect === 'pg' ? ' CASCADE' : '';
+  for (const f of form.fields) {
+    if (f.type === 'subtable' && f.column) await knex.raw(`DROP TABLE IF EXISTS ${q(childTable(form.key, f.column))}${cascade}`);
+  }
+  await knex.raw(`DROP TABLE IF EXISTS ${q(recordTable(form.key))}${cascade}`);
+}

@@ -386,6 +386,25 @@ $fw$`);
       });
     },
   },
+  {
+    name: '014_pack_documents',
+    async up(knex) {
+      // Provenance of installed documents (packs/pack-service.ts): the pack and version each came
+      // from, its checksum, and the pack's document as installed — the base that local edits are
+      // an overlay on, and the common ancestor of an upgrade's three-way merge.
+      await knex.schema.createTable('fw_pack_documents', (t) => {
+        t.string('kind', 16).notNullable();
+        t.string('key', 48).notNullable();
+        t.string('pack', 64).notNullable();
+        t.string('version', 32).notNullable();
+        t.string('checksum', 80).notNullable();
+        t.text('base').notNullable();
+        ts(t, 'installed_at').notNullable();
+        t.primary(['kind', 'key']);
+        t.index(['pack']);
+      });
+    },
+  },
 ];
 
 /** Bring the system tables up to date. Safe to run at every start, from several processes. */
