@@ -22,6 +22,7 @@ import { createWorkflowEngine, type WorkflowEngine } from './workflow/index.js';
 import { ReportService } from './reports/report-service.js';
 import { DashboardDeliveries } from './reports/delivery.js';
 import { PublicForms } from './records/public-forms.js';
+import { FileService, registerFileCleanup } from './files/index.js';
 
 import { ENGINE_VERSION } from './version.js';
 import { PackService } from './packs/pack-service.js';
@@ -41,6 +42,8 @@ export interface Engine {
   reports: ReportService;
   deliveries: DashboardDeliveries;
   publicForms: PublicForms;
+  /** Uploaded files (attachment and image fields), stored in the database. */
+  files: FileService;
   /** Template packs: install, upgrade, uninstall, export. */
   packs: PackService;
   logger: Logger;
@@ -95,8 +98,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     if (kind === 'dashboards') void deliveries.reconcile();
   });
   await deliveries.reconcile();
+  registerFileCleanup(workflow.jobs, forms);
+  const files = new FileService(db, forms, records, policy);
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), files, packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir,
     async close() {
       await workflow.close();
       await db.close();

@@ -13,6 +13,7 @@ import { safeUrl } from './store/connection.js';
 import { isAppError } from './errors.js';
 import { securityLogFor, CLI_ACTOR } from './auth/security-log.js';
 import { progressBar } from './cli-progress.js';
+import { scheduleFileCleanup } from './files/index.js';
 
 const USAGE = `Usage: formwork <command>
 
@@ -51,6 +52,9 @@ async function serve(args: string[]) {
   }
   if (values.demo) await loadDemo(engine);
   engine.workflow.start();
+  // Uploads never attached, files of deleted records: removed now and every hour (files/cleanup.ts).
+  await engine.files.cleanup();
+  await scheduleFileCleanup(engine.workflow.jobs, engine.db.knex);
   const app = createHttpApp(engine);
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {

@@ -1384,6 +1384,41 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       errors: ['BadRequest'],
     }),
   });
+  // Files of attachment and image fields (files-router.ts, engine/src/files).
+  const fileRef = obj(
+    { id: str({ description: t('不可猜测的文件编号', 'The unguessable file id') }), name: str(), size: int({ minimum: 0 }), mime: str(), url: str({ description: '/api/files/{id}' }) },
+    ['id', 'name', 'size', 'mime', 'url'],
+    { description: t('放进附件或图片字段值（数组）里的文件', 'A file as an attachment or image field value (an array) holds it') },
+  );
+  path('/api/files', {
+    post: op({
+      tag: 'records', id: 'uploadFile', summary: ['上传附件或图片', 'Upload a file for an attachment or image field'],
+      description: t(
+        '请求体就是文件本身；`Content-Type` 为文件类型，文件名（URI 编码）放在 `X-File-Name`。调用者须能新建或修改表单 F 的记录并可写字段 K。服务器按文件内容判断类型（PNG、JPEG、GIF、WEBP、PDF、Office 文档、ZIP；纯文本仅当字段的 `accept` 列出时），与声明的类型不符、字段不接受的类型（图片字段从不接受 SVG）为 `validation`；超过字段的 `maxSize`（默认 10 MB，上限 25 MB）为 `payload_too_large`。上传的文件在被记录引用之前只有上传者可读，24 小时内未被引用即删除。',
+        'The body is the file itself; `Content-Type` its type, `X-File-Name` its name (URI-encoded). The caller must be allowed to create or update records of form F and to write field K. The server decides the type from the bytes (PNG, JPEG, GIF, WEBP, PDF, Office documents, ZIP; plain text only where the field\'s `accept` names it): a mismatch with the declared type, or a type the field does not accept (an image field never takes SVG), is `validation`; more than the field\'s `maxSize` (default 10 MB, at most 25 MB) is `payload_too_large`. Until a record holds it only the uploader may read the file; one no record holds after 24 hours is removed.',
+      ),
+      parameters: [
+        { name: 'form', in: 'query', required: true, schema: str({ pattern: '^[a-z][a-z0-9_]{0,47}$' }) },
+        { name: 'field', in: 'query', required: true, description: t('字段键；子表行的字段为 `子表.字段`', 'The field key; `subtable.key` for a subtable row\'s field'), schema: str({ maxLength: 100 }) },
+        { name: 'X-File-Name', in: 'header', required: false, schema: str({ maxLength: 1024 }) },
+      ],
+      body: { content: { 'application/octet-stream': { schema: str({ format: 'binary' }) }, 'image/*': { schema: str({ format: 'binary' }) }, 'application/pdf': { schema: str({ format: 'binary' }) } } },
+      responses: { 201: ok(t('已存储的文件；把它放进字段的值里保存记录', 'The stored file: put it in the field\'s value and save the record'), fileRef) },
+      errors: ['BadRequest', 'NotFound', 'PayloadTooLarge', 'Validation'],
+    }),
+  });
+  path('/api/files/{id}', {
+    get: op({
+      tag: 'records', id: 'getFile', summary: ['下载文件', 'Download a file'],
+      description: t(
+        '上传者可读尚未被引用的文件；被记录引用后，能读取该记录并看到该字段的人可读。其他人一律 `not_found`。图片以 inline、其他文件以 attachment 返回，带 `X-Content-Type-Options: nosniff` 和 `Content-Security-Policy: default-src \'none\'; sandbox`。',
+        'The uploader reads a file no record holds yet; once a record holds it, whoever may read that record and see that field. Everyone else gets `not_found`. Images come inline, other files as attachments, with `X-Content-Type-Options: nosniff` and `Content-Security-Policy: default-src \'none\'; sandbox`.',
+      ),
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) }],
+      responses: { 200: { description: t('文件内容', 'The file'), content: { 'application/octet-stream': { schema: str({ format: 'binary' }) } } } },
+      errors: ['NotFound'],
+    }),
+  });
   path('/api/public-forms', {
     get: op({ tag: 'meta', id: 'listPublicForms', summary: ['公开表单链接', 'Public form links'], responses: { 200: ok(t('链接', 'Links'), obj({ items: arr(ref('PublicFormLink')) }, ['items'])) } }),
     post: op({

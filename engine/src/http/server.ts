@@ -30,6 +30,7 @@ import { publicFormsRouter, publicFormsAdminRouter } from './public-forms-router
 import { directoryRouter } from './directory-router.js';
 import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
+import { filesRouter } from './files-router.js';
 import { viewsRouter } from './views-router.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -170,6 +171,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/dashboards', dashboardsRouter(engine));
   api.use('/public-forms', publicFormsAdminRouter(engine));
   api.use('/directory', directoryRouter(engine));
+  api.use('/files', filesRouter(engine));
   api.use('/views', viewsRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);

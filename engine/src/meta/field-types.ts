@@ -144,7 +144,8 @@ export const FIELD_TYPE_SPECS: Record<FieldType, FieldTypeSpec> = {
     valueSchema: () => ({ type: 'array', items: fileRef, maxItems: 50 }),
     toColumn: (v) => (v == null ? v : JSON.stringify(v)), fromColumn: parseJson,
   },
-  signature: { type: 'signature', column: 'text', group: 'advanced', valueSchema: () => ({ type: 'string', maxLength: 200_000, pattern: '^data:image/(png|svg\\+xml);base64,' }) },
+  // A PNG only (an SVG could carry scripts); the server also checks the bytes are a PNG (files/signature.ts).
+  signature: { type: 'signature', column: 'text', group: 'advanced', valueSchema: () => ({ type: 'string', maxLength: 200_000, pattern: '^data:image/png;base64,[A-Za-z0-9+/]+={0,2}$' }) },
   address: {
     type: 'address', column: 'json', group: 'advanced',
     valueSchema: () => ({

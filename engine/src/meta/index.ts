@@ -4,6 +4,7 @@
  */
 export * from './types.js';
 export * from './field-types.js';
+export * from './file-limits.js';
 export * from './normalize.js';
 export * from './metaschema.js';
 export * from './json-schema.js';

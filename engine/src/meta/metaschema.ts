@@ -9,6 +9,7 @@
 import { Ajv, type ErrorObject, type Options as AjvOptions, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import { FIELD_TYPES, KEY_PATTERN, type FieldDef, type FormDef, type MetaKind } from './types.js';
 import { columnKind } from './field-types.js';
+import { FILE_MAX_SIZE_CAP, unknownAcceptEntries } from './file-limits.js';
 import { formulaOrder, FormulaCycleError, ruleVars } from '../rules/deps.js';
 import { msg, validationError, type Msg } from '../errors.js';
 // A cycle (workflow-schema.ts builds on this file): workflow-schema.ts touches nothing of this
@@ -246,6 +247,11 @@ function fieldSchema(row: boolean): Schema {
       patternMessage: TEXT_SCHEMA,
       precision: { type: 'integer', minimum: 0, maximum: 10 },
       multiple: BOOL,
+      maxSize: { type: 'integer', minimum: 1, maximum: FILE_MAX_SIZE_CAP },
+      accept: {
+        type: 'array', minItems: 1, maxItems: 50, uniqueItems: true,
+        items: { type: 'string', maxLength: 127, pattern: '^[a-z]+/([a-z0-9][a-z0-9.+-]*|\\*)$' },
+      },
       deleted: BOOL,
       purge: BOOL,
       ui: UI,
@@ -264,6 +270,8 @@ function fieldSchema(row: boolean): Schema {
       onlyFor(['autonumber'], 'autonumber'),
       requiredFor(['autonumber'], 'autonumber'),
       onlyFor(['user', 'department', 'attachment', 'image'], 'multiple'),
+      onlyFor(['attachment', 'image'], 'maxSize'),
+      onlyFor(['attachment', 'image'], 'accept'),
       onlyFor(['number', 'percent'], 'precision'),
       onlyFor(['number', 'money', 'percent', 'date', 'datetime'], 'rollup'),
     ],
@@ -797,6 +805,15 @@ function semanticErrors(form: FormDef): FieldErrors {
         if (kind === null || kind === 'json') add(`${p}/unique`, `${f.type} 类型的字段不能设为唯一`, `a ${f.type} field cannot be unique`);
       }
       if (f.indexed && columnKind(f) === null) add(`${p}/indexed`, `${f.type} 类型的字段不能建索引`, `a ${f.type} field cannot be indexed`);
+      if ((f.type === 'attachment' || f.type === 'image') && f.accept) {
+        for (const a of unknownAcceptEntries(f)) {
+          add(
+            `${p}/accept`,
+            f.type === 'image' ? `图片字段只接受 PNG、JPEG、GIF、WEBP，不能接受 ${a}` : `不支持上传的文件类型：${a}`,
+            f.type === 'image' ? `an image field takes PNG, JPEG, GIF or WEBP only, not ${a}` : `not a file type uploads can be checked for: ${a}`,
+          );
+        }
+      }
 
       // ranges and patterns
       if (f.min !== undefined && f.max !== undefined && f.min > f.max) add(`${p}/max`, '最大值不能小于最小值', 'max must not be less than min');

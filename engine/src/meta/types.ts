@@ -119,6 +119,10 @@ export interface FieldDef {
   precision?: number;
   /** user, department, attachment, image: more than one value. */
   multiple?: boolean;
+  /** attachment, image: the largest file accepted, in bytes (default 10 MB, at most 25 MB; engine/src/files/limits.ts). */
+  maxSize?: number;
+  /** attachment, image: the accepted MIME types or `type/*` patterns (image: within PNG, JPEG, GIF, WEBP). */
+  accept?: string[];
   /** Soft-deleted: hidden from the API and UI, its column kept until a purge. */
   deleted?: boolean;
   /** Drafts only: with `deleted`, drop the column at the next publish (destructive, needs confirmation). */

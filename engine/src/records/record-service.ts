@@ -29,6 +29,7 @@ import { actorVars } from '../auth/actor.js';
 import { OPEN_POLICY, type AccessPolicy, type FieldAccess, type RecordAction } from '../auth/access-policy.js';
 import type { FormRegistry } from './form-registry.js';
 import { nextAutonumber, reserveAutonumbers } from './autonumber.js';
+import { attachRecordFiles, fileFieldPaths, prepareRecordFiles, removeRecordFiles } from '../files/index.js';
 
 /** Keys the engine owns; a client sending them is ignored, never an error. */
 const SYSTEM_KEYS = new Set(['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner', '_dept']);
@@ -157,7 +158,8 @@ export class RecordService {
    * other forms (their recompute), or computed-on-read values (they may read the id).
    */
   private singleStatement(form: CompiledForm): boolean {
-    return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length;
+    return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length &&
+      !fileFieldPaths(form).files.length; // attaching uploaded files is a statement of its own
   }
 
   /** The row, its audit entry and its `record.created` event in one statement; the new id. */
@@ -211,6 +213,7 @@ export class RecordService {
     });
     throwIfErrors(errors);
     await this.checkRelations(trx, actor, form, records, null, (i) => `${i}.`);
+    await prepareRecordFiles(trx, actor, form, records, null, (i) => `${i}.`);
     for (const f of form.autonumbers) {
       const numbers = await reserveAutonumbers(trx, this.db.dialect, form.key, f, records.length);
       records.forEach((r, i) => (r[f.key] = numbers[i]));
@@ -267,6 +270,7 @@ export class RecordService {
         for (let i = 0; i < after.length; i++) after[i] = computeValues(form.def, after[i]!, { includeVirtual: true }) as ApiRecord;
       }
       await this.updateRollupTargets(trx, form, records);
+      for (let i = 0; i < records.length; i++) await attachRecordFiles(trx, form, ids[i]!, records[i]!, false);
       const audits: Record<string, unknown>[] = [];
       const events: Record<string, unknown>[] = [];
       after.forEach((rec, i) => {
@@ -301,6 +305,7 @@ export class RecordService {
   private async createWith(trx: Knex.Transaction, actor: Actor, form: CompiledForm, access: FieldAccess, input: unknown, opts: WriteOptions): Promise<ApiRecord> {
     const record = this.prepareCreate(form, access, input);
     await this.checkRelations(trx, actor, form, [record], null);
+    await prepareRecordFiles(trx, actor, form, [record], null);
     // Unique values: the unique index is the guard; its violation is mapped to `conflict` naming the field.
     for (const f of form.autonumbers) record[f.key] = await nextAutonumber(trx, this.db.dialect, form.key, f);
     const at = nowIso();
@@ -321,6 +326,7 @@ export class RecordService {
     }
     const id = await this.insertRow(trx, form.table, row);
     await this.writeSubtables(trx, form, id, record, true);
+    await attachRecordFiles(trx, form, id, record, false);
     await this.updateRollupTargets(trx, form, [record]);
     // The new record as a read would return it: from the written row (a read-back only when
     // subtable rows need their ids).
@@ -361,6 +367,7 @@ export class RecordService {
     const merged = computeValues(form.def, { ...stripVirtual(form, current), ...payload }) as Record<string, unknown>;
     throwIfErrors(ruleErrors(form.def, withVirtual(form, merged)));
     await this.checkRelations(trx, actor, form, [merged], current);
+    await prepareRecordFiles(trx, actor, form, [merged], current);
     const changes = diffRecords(form, current, merged);
     await this.checkUniques(trx, form, merged, id, changes);
     if (!Object.keys(changes).length) return current;
@@ -370,6 +377,7 @@ export class RecordService {
     const n = await trx(form.table).where({ id, _version: current._version }).update(set);
     if (n !== 1) throw staleVersion(form, await this.visibleTo(actor, form, current));
     await this.writeSubtables(trx, form, id, merged, false, changes);
+    await attachRecordFiles(trx, form, id, merged, true);
     await this.updateRollupTargets(trx, form, [current, merged]);
     await this.audit(trx, form, id, 'update', actor, changes, at);
     const after = form.subtables.length
@@ -431,6 +439,7 @@ export class RecordService {
       const current = await this.lockedCurrent(trx, form, id, scope);
       if (opts.version !== undefined && current._version !== opts.version) throw staleVersion(form, await this.visibleTo(actor, form, current));
       await trx(form.table).where({ id }).delete();
+      await removeRecordFiles(trx, form, id);
       await this.updateRollupTargets(trx, form, [current]);
       const changes: Record<string, [unknown, unknown]> = {};
       for (const f of form.fields) if (!isVirtual(f) && !isEmpty(current[f.key])) changes[f.key] = [current[f.key], null];

@@ -363,6 +363,30 @@ $fw$`);
     },
   },
   {
+    name: '012_files',
+    async up(knex) {
+      // Uploaded files, kept in the database (engine/src/files): processes sharing a database
+      // share them and backups hold them. `form`/`field` name the field the file was uploaded
+      // for; `record_id` is null until a record write attaches it (files/file-store.ts).
+      await knex.schema.createTable('fw_files', (t) => {
+        t.string('id', 32).primary(); // 24 characters of base64url: unguessable
+        t.string('name', 255).notNullable();
+        t.string('mime', 127).notNullable();
+        t.bigInteger('size').notNullable();
+        t.string('sha256', 64).notNullable();
+        t.binary('data').notNullable();
+        t.integer('created_by');
+        ts(t, 'created_at').notNullable();
+        t.string('form', 48).notNullable();
+        t.string('field', 100).notNullable();
+        t.bigInteger('record_id');
+        ts(t, 'attached_at');
+        t.index(['form', 'record_id']);
+        t.index(['record_id', 'created_at']);
+      });
+    },
+  },
+  {
     name: '013_list_views',
     async up(knex) {
       // Saved views of record lists (records/list-views.ts): one person's filter, sort, columns

@@ -31,7 +31,8 @@ const cases: Array<{ key: string; valid: unknown[]; invalid: Array<[unknown, str
   { key: 'team', valid: [[1, 2]], invalid: [[3, 'list of department ids', '部门编号'], [[1, 1], 'duplicates', '重复']] },
   { key: 'files', valid: [[file], []], invalid: [[[{ name: 'x' }], 'item 1: id is required', '第 1 项：缺少 id'], [[{ ...file, size: -1 }], 'item 1 size: must be at least 0', '第 1 项 size'], [file, 'list of files', '文件列表']] },
   { key: 'photos', valid: [[{ id: 'p1' }]], invalid: [[[{ id: 'p1', extra: 1 }], "unknown property 'extra'", 'extra']] },
-  { key: 'signature', valid: [PNG, 'data:image/svg+xml;base64,PHN2Zz4='], invalid: [['hello', 'not a valid signature image', '签名']] },
+  // SVG signatures are refused (an SVG can carry scripts); the server also checks the PNG bytes (files/signature.ts).
+  { key: 'signature', valid: [PNG], invalid: [['hello', 'not a valid signature image', '签名'], ['data:image/svg+xml;base64,PHN2Zz4=', 'not a valid signature image', '签名'], ['data:image/png;base64,<svg>', 'not a valid signature image', '签名']] },
   { key: 'address', valid: [{ province: '广东', city: '深圳', detail: '1 号' }, {}], invalid: [[{ street: 'x' }, "unknown property 'street'", 'street'], ['Shenzhen', 'must be an address', '地址'], [{ city: 5 }, 'city: must be text', 'city：应为文本']] },
   { key: 'location', valid: [{ lat: 22.5, lng: 114.1 }], invalid: [[{ lat: 22.5 }, 'lng is required', '缺少 lng'], [{ lat: 91, lng: 0 }, 'lat: must be at most 90', 'lat'], [[1, 2], 'must be a location', '位置']] },
   { key: 'plate', valid: ['AB12345'], invalid: [['ab', 'not a valid plate', '车牌格式不正确']] },
