@@ -28,7 +28,9 @@ const zh = {
   module: { other: '其他' },
   publicLink: '公开链接', publicTitle: '标题', publicFields: '公开的字段（必填字段必须包含）', publicCreate: '生成链接', publicExisting: '已有链接',
   copy: '复制', copied: '已复制', disabled: '已停用', submissions: '已提交 {{count}} 次', submitForm: '提交',
-  publicThanks: '提交成功，谢谢！', publicTooMany: '提交次数过多，请稍后再试', publicNotFound: '此表单不可用',
+  publicThanks: '提交成功，谢谢！', publicTooMany: '提交次数过多，请稍后再试', publicNotFound: '此表单不可用（已关闭或不存在）',
+  viewAll: '全部记录', viewActions: '视图操作', viewSaveNew: '另存为新视图', viewSave: '保存到当前视图', viewRename: '重命名视图', viewMakeDefault: '设为默认视图', viewUndefault: '取消默认', viewDefault: '默认',
+  viewShared: '共享', viewName: '视图名称', viewSaved: '视图已保存', viewDeleted: '视图已删除', viewDeleteTitle: '删除视图“{{name}}”？', viewShareAll: '共享给所有能查看此表单的人', viewFilter: '视图条件', viewModified: '已修改', masked: '已脱敏，不能修改',
 };
 
 const en: typeof zh = {
@@ -58,7 +60,9 @@ const en: typeof zh = {
   module: { other: 'Other' },
   publicLink: 'Public link', publicTitle: 'Title', publicFields: 'Fields to publish (required ones always)', publicCreate: 'Create link', publicExisting: 'Existing links',
   copy: 'Copy', copied: 'Copied', disabled: 'Disabled', submissions: '{{count}} submissions', submitForm: 'Submit',
-  publicThanks: 'Thank you, we received it.', publicTooMany: 'Too many submissions, please try again later', publicNotFound: 'This form is not available',
+  publicThanks: 'Thank you, we received it.', publicTooMany: 'Too many submissions, please try again later', publicNotFound: 'This form is not available (closed or unknown)',
+  viewAll: 'All records', viewActions: 'View actions', viewSaveNew: 'Save as new view', viewSave: 'Save into this view', viewRename: 'Rename view', viewMakeDefault: 'Make default', viewUndefault: 'Not default', viewDefault: 'Default',
+  viewShared: 'Shared', viewName: 'View name', viewSaved: 'View saved', viewDeleted: 'View deleted', viewDeleteTitle: 'Delete the view "{{name}}"?', viewShareAll: 'Share with everyone who may read this form', viewFilter: 'View filter', viewModified: 'Modified', masked: 'Masked: cannot be changed',
 };
 
 const saved = localStorage.getItem('formwork.lang');

@@ -32,6 +32,7 @@ export function getForm(key: string): Promise<FormDef> {
 export interface Access {
   actions: { create: boolean; read: boolean; update: boolean; delete: boolean; export: boolean; import: boolean };
   readOnly: string[];
+  /** Fields the caller sees masked (138****1234): the edit form shows them read-only and never sends them back. */
   masked: string[];
 }
 const accessCache = new Map<string, Promise<Access | null>>();

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Space, Spin, Typography } from 'antd';
+import { LockOutlined } from '@ant-design/icons';
 import Form, { Templates as AntdTemplates } from '@rjsf/antd';
 import validator from '@rjsf/validator-ajv8';
 import { getDefaultFormState, type ErrorSchema, type FieldTemplateProps, type ObjectFieldTemplateProps, type RJSFSchema, type UiSchema, type WidgetProps } from '@rjsf/utils';
@@ -29,11 +30,11 @@ function toFormData(form: FormDef, r: Values): Values {
   return out;
 }
 
-/** The payload to send: computed fields left out; on update only what changed. */
-function payload(form: FormDef, data: Values, original: Values | null): Values {
+/** The payload to send: computed fields left out, masked ones never sent back; on update only what changed. */
+function payload(form: FormDef, data: Values, original: Values | null, masked: ReadonlySet<string> = new Set()): Values {
   const out: Values = {};
   for (const f of liveFields(form)) {
-    if (f.formula !== undefined || f.type === 'autonumber' || (f as { rollup?: unknown }).rollup) continue;
+    if (f.formula !== undefined || f.type === 'autonumber' || (f as { rollup?: unknown }).rollup || masked.has(f.key)) continue;
     let v = data[f.key];
     if (f.type === 'subtable' && Array.isArray(v)) {
       const computed = new Set((f.fields ?? []).filter((x) => x.formula !== undefined).map((x) => x.key));
@@ -94,8 +95,19 @@ function FieldTemplate(p: FieldTemplateProps) {
 }
 export const TEMPLATES = { ObjectFieldTemplate: ObjectTemplate, FieldTemplate };
 
+/** A field the caller sees masked (138****1234): shown as text, never an input, never sent back. */
+export function MaskedWidget(p: WidgetProps) {
+  const { t } = useTranslation();
+  return (
+    <div id={p.id} data-testid={p.id} data-masked="true" aria-readonly="true" style={{ padding: '4px 0' }}>
+      <span style={{ fontFamily: 'monospace' }}>{p.value == null || p.value === '' ? '—' : String(p.value)}</span>
+      <Typography.Text type="secondary" style={{ marginInlineStart: 8, fontSize: 12 }}><LockOutlined /> {t('masked')}</Typography.Text>
+    </div>
+  );
+}
+
 /** The form's JSON schema with its live rules (hidden, read-only, required) and the caller's read-only fields. */
-export function useLiveForm(form: FormDef | null, data: Values, fixedReadOnly?: string[]) {
+export function useLiveForm(form: FormDef | null, data: Values, fixedReadOnly?: string[], maskedFields?: string[]) {
   const { i18n } = useTranslation();
   const compiled = useMemo(() => {
     if (!form) return null;
@@ -110,8 +122,9 @@ export function useLiveForm(form: FormDef | null, data: Values, fixedReadOnly?: 
     return { schema: schema as RJSFSchema & { properties: Record<string, any> }, uiSchema };
   }, [form, i18n.language]);
 
-  const fixedKey = (fixedReadOnly ?? []).join();
-  const fixed = useMemo(() => new Set(fixedReadOnly ?? []), [fixedKey]);
+  const fixedKey = (fixedReadOnly ?? []).join() + '|' + (maskedFields ?? []).join();
+  const fixed = useMemo(() => new Set([...(fixedReadOnly ?? []), ...(maskedFields ?? [])]), [fixedKey]);
+  const masked = useMemo(() => new Set(maskedFields ?? []), [fixedKey]);
   const state = useMemo(() => (form ? formState(form, data) : null), [form, data]);
 
   // The schema and uiSchema change only when a rule flips a field (not on every keystroke), so
@@ -124,12 +137,13 @@ export function useLiveForm(form: FormDef | null, data: Values, fixedReadOnly?: 
       const ui = { ...((uiSchema[f.key] as Values) ?? {}) };
       if (state.hidden.has(f.key)) ui['ui:widget'] = 'hidden';
       if (state.readOnly.has(f.key) || fixed.has(f.key)) ui['ui:readonly'] = true;
+      if (masked.has(f.key) && f.type !== 'subtable' && !state.hidden.has(f.key)) ui['ui:widget'] = 'masked';
       uiSchema[f.key] = ui;
     }
     const required = liveFields(form).filter((f) => f.type !== 'subtable' && state.required.has(f.key)).map((f) => f.key);
     const schema = { ...compiled.schema, required };
     return { schema, uiSchema };
-  }, [compiled, stateKey, form, fixed]);
+  }, [compiled, stateKey, form, fixed, masked]);
 
   // Stable while no rule flips (see stateKey): fields re-render only when their own props change.
   const context = useMemo<FormContext | null>(
@@ -199,8 +213,9 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
   }, [dirty, i18n.language]);
   useEffect(() => () => setLeaveGuard(null), []);
 
-  const { live, state, context } = useLiveForm(form, data, access?.readOnly);
-  const widgets = useMemo(() => ({ ...WIDGETS, computed: ComputedWidget }), []);
+  const { live, state, context } = useLiveForm(form, data, access?.readOnly, access?.masked);
+  const masked = useMemo(() => new Set(access?.masked ?? []), [access]);
+  const widgets = useMemo(() => ({ ...WIDGETS, computed: ComputedWidget, masked: MaskedWidget }), []);
   const fields = useMemo(() => ({ subtable: SubtableField }), []);
 
   if (loadError) return <Alert type="error" title={loadError} />;
@@ -208,8 +223,9 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
 
   const save = async () => {
     setBanner(null);
-    // The rules the server runs (required, validate) first, in the person's language.
-    const clientErrors = ruleErrors(form, data);
+    // The rules the server runs (required, validate) first, in the person's language — not on
+    // masked fields: their value here is the mask (138****1234), which the server keeps as it is.
+    const clientErrors = ruleErrors(form, data, masked.size ? { only: new Set(['_form', ...liveFields(form).map((f) => f.key).filter((k) => !masked.has(k))]) } : {});
     if (Object.keys(clientErrors).length) {
       setErrors(toErrorSchema(Object.fromEntries(Object.entries(clientErrors).map(([k, ms]) => [k, ms.map((m) => msgText(m))]))));
       setBanner(t('fixErrors'));
@@ -217,7 +233,7 @@ export function FormPage({ form: formKey, id }: { form: string; id?: number }) {
     }
     setSaving(true);
     try {
-      const body = payload(form, data, id ? original : null);
+      const body = payload(form, data, id ? original : null, masked);
       const saved = id
         ? await api<Values>('PATCH', `/api/records/${formKey}/${id}`, { ...body, _version: version })
         : await api<Values>('POST', `/api/records/${formKey}`, body);
