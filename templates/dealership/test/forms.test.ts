@@ -219,6 +219,111 @@ const CONTRACT: Record<string, FormSpec> = {
       price: { type: 'money' },
     },
   },
+  // Issue 7: the rest of the store's day. Not in DEALERSHIP.md's table (which they extend); the
+  // keys here are what README "Forms" documents and pack-complete.test.ts exercises.
+  quote: {
+    module: 'sales', zh: '报价单',
+    fields: {
+      quote_no: { type: 'autonumber' }, customer: { type: 'relation', target: 'customer', required: true },
+      model: { type: 'relation', target: 'vehicle_model', required: true }, list_price: { type: 'money', required: true },
+      discount: { type: 'money' }, deal_price: { type: 'money', computed: 'formula' },
+      accessories: { type: 'subtable', rows: { item: { type: 'text', required: true }, qty: { type: 'number', required: true }, price: { type: 'money', required: true }, amount: { type: 'money', computed: 'formula' } } },
+      insurance_fee: { type: 'money' }, registration_fee: { type: 'money' }, purchase_tax: { type: 'money' },
+      financing: { type: 'select', required: true, options: ['full', 'loan', 'lease'] }, down_payment: { type: 'money' },
+      total: { type: 'money', computed: 'formula' }, loan_amount: { type: 'money', computed: 'formula' },
+      valid_until: { type: 'date', required: true },
+      status: { type: 'select', required: true, options: ['draft', 'sent', 'accepted', 'declined', 'expired'] },
+    },
+  },
+  test_drive: {
+    module: 'sales', zh: '试驾',
+    fields: {
+      td_no: { type: 'autonumber' }, customer: { type: 'relation', target: 'customer', required: true },
+      model: { type: 'relation', target: 'vehicle_model', required: true }, demo_vehicle: { type: 'relation', target: 'vehicle' },
+      advisor: { type: 'user' }, appointment_at: { type: 'datetime', required: true }, licence_checked: { type: 'boolean' },
+      feedback: { type: 'textarea' }, rating: { type: 'number' },
+      status: { type: 'select', required: true, options: ['scheduled', 'completed', 'no_show', 'cancelled'] },
+      ordered: { type: 'boolean' }, order: { type: 'relation', target: 'vehicle_order' },
+    },
+  },
+  delivery_check: {
+    module: 'sales', zh: '交车检查',
+    fields: {
+      check_no: { type: 'autonumber' }, order: { type: 'relation', target: 'vehicle_order', required: true },
+      customer: { type: 'relation', target: 'customer', required: true }, vehicle: { type: 'relation', target: 'vehicle' },
+      items: { type: 'subtable', rows: { item: { type: 'text', required: true }, done: { type: 'boolean' } } },
+      all_done: { type: 'boolean', computed: 'formula' }, documents: { type: 'multiselect' }, satisfaction: { type: 'number' },
+      status: { type: 'select', required: true, options: ['in_progress', 'completed'] },
+    },
+  },
+  refund: {
+    module: 'finance', zh: '退款',
+    fields: {
+      refund_no: { type: 'autonumber' }, order: { type: 'relation', target: 'vehicle_order', required: true },
+      payment: { type: 'relation', target: 'payment' }, kind: { type: 'select', required: true, options: ['deposit', 'cancellation', 'overpayment', 'other'] },
+      amount: { type: 'money', required: true }, reason: { type: 'textarea', required: true },
+      status: { type: 'select', required: true, options: ['pending_approval', 'approved', 'rejected', 'refunded'] }, refunded_at: { type: 'date' },
+    },
+  },
+  stock_movement: {
+    module: 'stock', zh: '出入库',
+    fields: {
+      movement_no: { type: 'autonumber' }, kind: { type: 'select', required: true, options: ['in', 'out', 'transfer', 'adjust'] },
+      item_type: { type: 'select', required: true, options: ['vehicle', 'part'] }, vehicle: { type: 'relation', target: 'vehicle' },
+      part: { type: 'relation', target: 'part' }, qty: { type: 'number', required: true }, from_location: { type: 'text' },
+      to_location: { type: 'text' }, reason: { type: 'textarea' }, moved_on: { type: 'date', required: true },
+    },
+  },
+  stocktake: {
+    module: 'stock', zh: '盘点',
+    fields: {
+      stocktake_no: { type: 'autonumber' }, taken_on: { type: 'date', required: true }, location: { type: 'text', required: true },
+      item_type: { type: 'select', required: true, options: ['vehicle', 'part'] },
+      lines: { type: 'subtable', rows: { vehicle: { type: 'relation', target: 'vehicle' }, part: { type: 'relation', target: 'part' }, expected: { type: 'number', required: true }, counted: { type: 'number' }, difference: { type: 'number', computed: 'formula' } } },
+      difference_lines: { type: 'number', computed: 'formula' },
+      status: { type: 'select', required: true, options: ['counting', 'submitted', 'approved', 'rejected'] },
+    },
+  },
+  oem_rebate: {
+    module: 'finance', zh: '厂家返利',
+    fields: {
+      period: { type: 'text', required: true }, model: { type: 'relation', target: 'vehicle_model' }, target: { type: 'number' },
+      achieved: { type: 'number' }, rebate_rate: { type: 'percent' }, base_amount: { type: 'money' },
+      amount: { type: 'money', computed: 'formula' }, received_amount: { type: 'money' }, outstanding: { type: 'money', computed: 'formula' },
+      status: { type: 'select', required: true, options: ['estimated', 'confirmed', 'received', 'forfeited'] },
+    },
+  },
+  service_appointment: {
+    module: 'service', zh: '预约保养',
+    fields: {
+      appointment_no: { type: 'autonumber' }, owned_vehicle: { type: 'relation', target: 'owned_vehicle', required: true },
+      customer: { type: 'relation', target: 'customer', required: true }, appointment_date: { type: 'date', required: true },
+      slot: { type: 'select', required: true }, service_type: { type: 'select', required: true }, advisor: { type: 'user' },
+      status: { type: 'select', required: true, options: ['booked', 'confirmed', 'arrived', 'completed', 'no_show', 'cancelled'] },
+      repair_order: { type: 'relation', target: 'repair_order' },
+    },
+  },
+  callback: {
+    module: 'customers', zh: '回访',
+    fields: {
+      kind: { type: 'select', required: true, options: ['after_delivery', 'after_service', 'complaint', 'other'] },
+      customer: { type: 'relation', target: 'customer', required: true }, order: { type: 'relation', target: 'vehicle_order' },
+      repair_order: { type: 'relation', target: 'repair_order' }, scheduled_on: { type: 'date', required: true },
+      result: { type: 'select' }, satisfaction: { type: 'number' },
+      status: { type: 'select', required: true, options: ['pending', 'done', 'failed'] },
+    },
+  },
+  complaint: {
+    module: 'customers', zh: '投诉',
+    fields: {
+      complaint_no: { type: 'autonumber' }, customer: { type: 'relation', target: 'customer', required: true },
+      source: { type: 'select', required: true }, category: { type: 'select', required: true },
+      severity: { type: 'select', required: true, options: ['minor', 'normal', 'severe', 'urgent'] },
+      description: { type: 'textarea', required: true }, handler: { type: 'user', required: true }, due_at: { type: 'datetime', computed: 'formula' },
+      resolution: { type: 'textarea' }, resolved_at: { type: 'datetime' },
+      status: { type: 'select', required: true, options: ['open', 'processing', 'escalated', 'resolved', 'closed'] },
+    },
+  },
 };
 
 const isBilingual = (label: Label | undefined): boolean =>
@@ -558,6 +663,26 @@ describe('record payloads', () => {
       order_date: '2024-05-01', delivery_date: null, accessories: [{ item: '脚垫', qty: 1, price: 399 }],
     },
     payment: { order: 1, kind: 'deposit', amount: 5000, paid_at: '2024-05-01' },
+    quote: {
+      customer: 1, model: 1, color: '珍珠白', quoted_on: '2024-05-01', valid_until: '2024-05-08', list_price: 199800, discount: 6000,
+      accessories: [{ item: '脚垫', qty: 1, price: 399 }], insurance_fee: 5800, registration_fee: 800, purchase_tax: 17150,
+      financing: 'loan', down_payment: 60000, loan_term: 'm36', status: 'sent',
+    },
+    test_drive: { customer: 1, model: 1, demo_vehicle: 2, advisor: 1, appointment_at: '2024-05-02T02:00:00.000Z', licence_checked: true, status: 'completed', feedback: '加速有力', rating: 4 },
+    delivery_check: {
+      order: 1, customer: 1, vehicle: 3, delivered_on: '2024-05-20', mileage: 21, status: 'completed',
+      items: [{ item: '漆面检查', category: 'exterior', done: true }], documents: ['certificate', 'invoice'], keys: 2, satisfaction: 5,
+    },
+    refund: { order: 1, payment: 1, kind: 'deposit', amount: 5000, reason: '客户退订', status: 'refunded', refunded_at: '2024-05-03' },
+    stock_movement: { kind: 'transfer', item_type: 'vehicle', vehicle: 3, qty: 1, from_location: 'A店新车库', to_location: 'B店', reason: '调车', moved_on: '2024-05-02' },
+    stocktake: { taken_on: '2024-05-31', location: '配件库', item_type: 'part', status: 'submitted', notes: '一件损坏', lines: [{ part: 1, expected: 48, counted: 47 }] },
+    oem_rebate: { period: '2024-04', kind: 'volume', model: 1, target: 30, achieved: 32, base_amount: 5400000, rebate_rate: 0.015, expected_on: '2024-07-15', status: 'confirmed' },
+    service_appointment: { owned_vehicle: 1, customer: 1, appointment_date: '2024-06-01', slot: 's0830', service_type: 'first_service', advisor: 2, mileage: 4800, status: 'booked' },
+    callback: { kind: 'after_delivery', customer: 1, order: 1, scheduled_on: '2024-05-23', method: 'phone', done_at: '2024-05-23T03:00:00.000Z', result: 'satisfied', satisfaction: 5, status: 'done' },
+    complaint: {
+      customer: 1, repair_order: 1, source: 'phone_in', category: 'repair_time', severity: 'normal', description: '取车比约定晚了两小时',
+      handler: 2, received_at: '2024-05-21T01:00:00.000Z', resolution: '致歉并赠送洗车券', resolved_at: '2024-05-21T09:00:00.000Z', status: 'closed',
+    },
     owned_vehicle: {
       customer: 1, vin: 'LFV2A21K6A3123456', plate: '粤BD12345', model: 1, delivery_date: '2024-05-20',
       insurance_expiry: '2025-05-19', next_service_date: '2024-11-20',

@@ -29,13 +29,17 @@ describe.each(DIALECTS)('dealership pack on %s', (dialect) => {
     const first = await installPack(t.engine.db, t.engine.docs, pack);
     const forms = first.installed.filter((d) => d.kind === 'forms');
     expect(forms.map((d) => d.key).sort()).toEqual(
-      ['customer', 'follow_up', 'owned_vehicle', 'part', 'payment', 'repair_order', 'vehicle', 'vehicle_model', 'vehicle_order'],
+      [
+        'callback', 'complaint', 'customer', 'delivery_check', 'follow_up', 'oem_rebate', 'owned_vehicle', 'part', 'payment', 'quote', 'refund',
+        'repair_order', 'service_appointment', 'stock_movement', 'stocktake', 'test_drive', 'vehicle', 'vehicle_model', 'vehicle_order',
+      ],
     );
     for (const d of forms) expect(await t.db.knex.schema.hasTable(`t_${d.key}`)).toBe(true);
     expect(first.installed.filter((d) => d.kind === 'roles').map((d) => d.key).sort()).toEqual(
       ['admin', 'finance', 'general_manager', 'sales_advisor', 'sales_manager', 'service_advisor', 'stock_keeper', 'technician'],
     );
     expect(await t.db.knex.schema.hasTable('t_vehicle_order__accessories')).toBe(true);
+    for (const sub of ['t_quote__accessories', 't_delivery_check__items', 't_stocktake__lines']) expect(await t.db.knex.schema.hasTable(sub)).toBe(true);
     const second = await installPack(t.engine.db, t.engine.docs, readPackFolder(PACK));
     expect(second.installed).toEqual([]);
     expect(second.unchanged).toHaveLength(first.installed.length);

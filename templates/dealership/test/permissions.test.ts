@@ -346,7 +346,9 @@ describe.each(DIALECTS)('dealership roles on %s', (dialect) => {
       const r = await call(PLAYER[role], 'GET', '/api/meta/forms');
       expect(r.status).toBe(200);
       const readable = FORMS.filter((f) => EXPECTED[role][f].has('read'));
-      expect(r.body.map((d: any) => d.key).sort(), role).toEqual([...readable].sort());
+      // (the forms of issue 7 have their own check in pack-complete.test.ts)
+      const contractForms = r.body.map((d: any) => d.key).filter((k: string) => (FORMS as readonly string[]).includes(k));
+      expect(contractForms.sort(), role).toEqual([...readable].sort());
       for (const f of FORMS.filter((x) => !EXPECTED[role][x].has('read'))) {
         expect((await call(PLAYER[role], 'GET', `/api/meta/forms/${f}`)).status).toBe(404);
       }
