@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { createEngine, type Engine } from './app.js';
 import { createHttpApp, REPO_ROOT } from './http/server.js';
-import { installPack, readPackFolder } from './packs/install.js';
+import { installPack, readPackFolder, readPack, writePackFolder } from './packs/install.js';
 import { backupDatabase, restoreDatabase } from './store/backup.js';
 import { safeUrl } from './store/connection.js';
 import { isAppError } from './errors.js';
@@ -19,7 +19,8 @@ const USAGE = `Usage: formwork <command>
 
   serve [--port N] [--host H] [--db URL] [--demo]
   demo [--db URL] [--seed S] [--scale N] [--today YYYY-MM-DD]
-  pack install PATH [--db URL]
+  pack install PATH | pack plan PATH | pack upgrade PATH [--resolve DOC#PATH=local|pack …] [--confirm-data-loss]
+  pack export --modules a,b --out FILE|DIR [--name N] [--version V] | pack uninstall NAME [--confirm-data-loss] | pack list
   backup --out FILE [--db URL]
   restore FILE [--db URL]
   user add NAME --role ROLE [--password P] [--db URL]
@@ -152,17 +153,85 @@ async function demo(args: string[]) {
 }
 
 async function pack(args: string[]) {
-  const [sub, target, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { db: { type: 'string' } } });
-  if (sub !== 'install' || !target) throw new Error('usage: formwork pack install PATH');
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest, allowPositionals: true,
+    options: {
+      db: { type: 'string' }, modules: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
+      resolve: { type: 'string', multiple: true }, 'confirm-data-loss': { type: 'boolean' },
+    },
+  });
+  const target = positionals[0];
+  const usage = 'usage: formwork pack install|plan|upgrade PATH | pack export --modules a,b --out FILE | pack uninstall NAME [--confirm-data-loss] | pack list';
+  if (!sub || (['install', 'plan', 'upgrade', 'uninstall'].includes(sub) && !target)) throw new Error(usage);
   const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  const out = (line: string) => process.stdout.write(line + '\n');
   try {
-    const packDef = readPackFolder(path.resolve(target));
-    securityLogFor(engine);
-    const r = await installPack(engine.db, engine.docs, packDef);
-    await securityLogFor(engine).record('pack_installed', { actor: CLI_ACTOR, target: `pack:${packDef.manifest.name}`, detail: { name: packDef.manifest.name, version: packDef.manifest.version, installed: r.installed.length, unchanged: r.unchanged.length } });
-    for (const d of r.installed) process.stdout.write(`published ${d.kind}/${d.key} revision ${d.revision}\n`);
-    for (const d of r.unchanged) process.stdout.write(`unchanged ${d.kind}/${d.key}\n`);
+    switch (sub) {
+      case 'list':
+        for (const p of await engine.packs.list()) out(`${p.name}@${p.version} installed ${p.installedAt}`);
+        return;
+      case 'plan': {
+        const plan = await engine.packs.plan(readPack(path.resolve(target!)));
+        out(`plan ${plan.pack.name}@${plan.pack.version}${plan.pack.installed ? ` (installed: ${plan.pack.installed})` : ''} token ${plan.token}`);
+        for (const d of plan.documents) out(`  ${d.action.padEnd(9)} ${d.kind}/${d.key}`);
+        for (const t of plan.tables) out(`  table ${t.table}: ${t.create ? 'create' : `${t.steps.length} step(s)`}`);
+        for (const d of plan.dependencies) out(`  needs ${d.name} ${d.range}: ${d.ok ? `ok (${d.installed})` : 'missing'}`);
+        return;
+      }
+      case 'install': {
+        const bundle = readPack(path.resolve(target!));
+        const r = await engine.packs.install(bundle);
+        if (r.conflicts.length) {
+          for (const c of r.conflicts) out(`conflict ${c.document}${c.path}: a local document has this key`);
+          process.exitCode = 3;
+          return;
+        }
+        await securityLogFor(engine).record('pack_installed', { actor: CLI_ACTOR, target: `pack:${bundle.manifest.name}`, detail: { name: bundle.manifest.name, version: bundle.manifest.version, installed: r.installed.length, unchanged: r.unchanged.length } });
+        for (const d of r.installed) out(`published ${d.kind}/${d.key} revision ${d.revision}`);
+        for (const d of r.unchanged) out(`unchanged ${d.kind}/${d.key}`);
+        return;
+      }
+      case 'upgrade': {
+        // --resolve 'forms/customer#/fields[fld_phone]/label/zh-CN=local' (or =pack), once per conflict
+        const resolutions = (values.resolve ?? []).map((x) => {
+          const m = /^(.+?)#(.*)=(local|pack)$/.exec(x);
+          if (!m) throw new Error(`--resolve wants DOCUMENT#PATH=local|pack, not '${x}'`);
+          return { document: m[1]!, path: m[2]!, choice: m[3] as 'local' | 'pack' };
+        });
+        const bundle = readPack(path.resolve(target!));
+        const r = await engine.packs.upgrade(bundle, { resolutions, confirmDataLoss: !!values['confirm-data-loss'] });
+        for (const c of r.conflicts) out(`conflict ${c.document}#${c.path}: local ${JSON.stringify(c.ours)} / pack ${JSON.stringify(c.theirs)}`);
+        if (!r.applied) {
+          out(`Not upgraded: ${r.conflicts.length} conflict(s); choose each with --resolve 'DOCUMENT#PATH=local|pack'`);
+          process.exitCode = 3;
+          return;
+        }
+        await securityLogFor(engine).record('pack_upgraded', { actor: CLI_ACTOR, target: `pack:${bundle.manifest.name}`, detail: { name: bundle.manifest.name, from: r.from, to: r.to, merged: r.merged.length } });
+        for (const m of r.merged) out(`merged ${m.document}${m.keptLocal ? ` (kept ${m.keptLocal} local change(s))` : ''}`);
+        for (const d of r.added) out(`added ${d}`);
+        for (const d of r.removed) out(`no longer in the pack (kept as local): ${d}`);
+        out(`Upgraded ${bundle.manifest.name} ${r.from} → ${r.to}`);
+        return;
+      }
+      case 'uninstall': {
+        const r = await engine.packs.uninstall(target!, { confirmDataLoss: !!values['confirm-data-loss'] });
+        await securityLogFor(engine).record('pack_uninstalled', { actor: CLI_ACTOR, target: `pack:${target}`, detail: { name: target, removed: r.removed.length, records: r.records } });
+        out(`Uninstalled ${target}: ${r.removed.length} document(s), ${r.records} record(s) removed`);
+        return;
+      }
+      case 'export': {
+        if (!values.modules || !values.out) throw new Error('usage: formwork pack export --modules a,b --out FILE [--name N] [--version V]');
+        const bundle = await engine.packs.export({ modules: values.modules.split(',').map((m) => m.trim()).filter(Boolean), name: values.name, version: values.version });
+        const file = path.resolve(values.out);
+        if (file.endsWith('.json')) fs.writeFileSync(file, JSON.stringify(bundle, null, 2) + '\n');
+        else writePackFolder(file, bundle);
+        out(`Exported ${bundle.documents.length} document(s) of ${bundle.manifest.modules!.join(', ')} as ${bundle.manifest.name}@${bundle.manifest.version} to ${values.out}`);
+        return;
+      }
+      default:
+        throw new Error(usage);
+    }
   } finally {
     await engine.close();
   }

@@ -34,6 +34,8 @@ export const SECURITY_EVENTS = [
   'department_deleted',
   'metadata_published',
   'pack_installed',
+  'pack_upgraded',
+  'pack_uninstalled',
 ] as const;
 export type SecurityEvent = (typeof SECURITY_EVENTS)[number];
 

@@ -93,6 +93,12 @@ export function metaRouter(engine: Engine): Router {
     }));
   });
 
+  // Where an installed document came from, and the local changes kept as an overlay on the pack's base.
+  r.get('/:kind/:key/provenance', requireManager, async (req, res) => {
+    const kind = assertKind(String(req.params.kind));
+    await engine.docs.get(kind, String(req.params.key));
+    res.json(await engine.packs.provenance(kind, String(req.params.key)));
+  });
   r.get('/:kind/:key/revisions', requireManager, async (req, res) => {
     res.json(await docs.revisions(assertKind(String(req.params.kind)), String(req.params.key)));
   });

@@ -59,10 +59,7 @@ export type PathGroup = 'recordsExportImport' | 'reports' | 'dashboards' | 'pack
  * never calls a 404. When the issue named here mounts the routes, delete the group's entry: the
  * paths come back, and openapi-routes.test.ts checks that the document and the routes agree.
  */
-export const PLANNED: Partial<Record<PathGroup, string>> = {
-  /** `GET /api/packs`, `POST /api/packs/install|upgrade`, `GET /api/packs/export` — issue 7 (Template packs). */
-  packs: 'issue 7',
-};
+export const PLANNED: Partial<Record<PathGroup, string>> = {};
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export interface OpenApiDocument {
@@ -1490,7 +1487,35 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       }),
     });
     path('/api/packs/export', {
-      get: op({ tag: 'packs', id: 'exportPack', summary: ['导出模板包', 'Export a pack'], parameters: [paramRef('Modules')], responses: { 200: ok(t('模板包', 'The bundle'), ref('PackBundle')) }, errors: ['BadRequest'] }),
+      get: op({
+        tag: 'packs', id: 'exportPack', summary: ['导出模板包（所选模块及其本地修改）', 'Export a pack (the chosen modules, with their local changes)'],
+        parameters: [paramRef('Modules'), { name: 'name', in: 'query', required: false, schema: str() }, { name: 'version', in: 'query', required: false, schema: str() }],
+        responses: { 200: ok(t('模板包', 'The bundle'), ref('PackBundle')) }, errors: ['BadRequest', 'NotFound', 'Validation'],
+      }),
+    });
+    path('/api/packs/plan', {
+      post: op({
+        tag: 'packs', id: 'planPack', summary: ['安装计划：新增的文档与表；token 交给安装', "An install plan: the documents and tables it adds; hand its token to install"],
+        body: { content: json(ref('PackBundle')) },
+        responses: { 200: ok(t('计划', 'The plan'), obj({ pack: {}, token: str(), documents: arr({}), tables: arr({}), dependencies: arr({}) }, ['pack', 'token', 'documents', 'tables', 'dependencies'])) },
+        errors: ['BadRequest', 'PayloadTooLarge', 'Validation'],
+      }),
+    });
+    path('/api/packs/{name}', {
+      parameters: [{ name: 'name', in: 'path', required: true, schema: str() }],
+      get: op({ tag: 'packs', id: 'getPack', summary: ['已安装的模板包：清单、各文档的来源与本地修改数', 'An installed pack: its manifest, and each document\'s provenance and local changes'], responses: { 200: ok(t('模板包', 'The pack'), { type: 'object' }) }, errors: ['NotFound'] }),
+      delete: op({
+        tag: 'packs', id: 'uninstallPack', summary: ['卸载模板包（有记录时需 confirmDataLoss=1）', 'Uninstall a pack (confirmDataLoss=1 while its forms hold records)'],
+        parameters: [{ name: 'confirmDataLoss', in: 'query', required: false, schema: str({ enum: ['1', 'true'] }) }],
+        responses: { 200: ok(t('已卸载', 'Uninstalled'), obj({ removed: arr(str()), records: int() }, ['removed', 'records'])) }, errors: ['NotFound', 'Conflict'],
+      }),
+    });
+    path('/api/meta/{kind}/{key}/provenance', {
+      parameters: [paramRef('Kind'), paramRef('MetaKey')],
+      get: op({
+        tag: 'meta', id: 'getMetaProvenance', summary: ['文档来自哪个模板包，以及本地修改（覆盖层）', 'Which pack a document came from, and its local changes (the overlay)'],
+        responses: { 200: ok(t('来源', 'Provenance'), obj({ pack: nullable(str()), version: nullable(str()), checksum: nullable(str()), overlay: arr({}) }, ['pack', 'version', 'overlay'])) }, errors: ['NotFound'],
+      }),
     });
   }
 

@@ -30,6 +30,7 @@ import { publicFormsRouter, publicFormsAdminRouter } from './public-forms-router
 import { directoryRouter } from './directory-router.js';
 import { transferRouter, importsRouter } from './transfer-router.js';
 import { printRouter } from './print-router.js';
+import { packsRouter, packBody } from './packs-router.js';
 import { filesRouter } from './files-router.js';
 import { viewsRouter } from './views-router.js';
 
@@ -99,6 +100,8 @@ export function createHttpApp(engine: Engine): Express {
   });
 
   const api = express.Router();
+  // Pack bundles may pass 1 MB: their own parser first (the next one skips a parsed body).
+  api.use('/packs', packBody);
   api.use(express.json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
   api.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -173,6 +176,7 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/directory', directoryRouter(engine));
   api.use('/files', filesRouter(engine));
   api.use('/views', viewsRouter(engine));
+  api.use('/packs', packsRouter(engine));
   api.use(notFoundHandler);
   app.use('/api', api);
 
