@@ -8,6 +8,8 @@ import { useTranslation } from 'react-i18next';
 import { get, qs } from './api';
 import { label } from './i18n';
 import { formatValue, getForm, recordTitle, type FieldDef, type FormDef } from './meta';
+import { FilesInput, FilesWidget } from './widgets/files';
+import { SignaturePad, SignatureWidget } from './widgets/signature';
 
 interface Option { value: number; label: string }
 
@@ -122,9 +124,9 @@ export const WIDGETS = {
   tags: TagsWidget,
   user: IdWidget,
   department: IdWidget,
-  attachment: UnsupportedWidget,
-  image: UnsupportedWidget,
-  signature: UnsupportedWidget,
+  attachment: FilesWidget,
+  image: FilesWidget,
+  signature: SignatureWidget,
   datetime: DateTimeWidget,
   date: DateWidget,
 };
@@ -191,7 +193,11 @@ export function SubtableField(p: FieldProps) {
                   </label>
                   {ro && f.formula !== undefined
                     ? <div id={id} data-testid={id} style={{ padding: '4px 0' }}>{formatValue(f, row[f.key])}</div>
-                    : <CellInput f={f} id={id} value={row[f.key]} disabled={ro} onChange={(v) => emit(rows.map((r, j) => (j === i ? { ...r, [f.key]: v } : r)))} />}
+                    : f.type === 'attachment' || f.type === 'image'
+                      ? <FilesInput id={id} form={ctx.form.key} field={f} path={`${p.name}.${f.key}`} value={row[f.key]} disabled={ro} onChange={(v) => emit(rows.map((r, j) => (j === i ? { ...r, [f.key]: v } : r)))} />
+                      : f.type === 'signature'
+                        ? <SignaturePad id={id} name={`${p.name}_${i}_${f.key}`} value={row[f.key] as string} disabled={ro} onChange={(v) => emit(rows.map((r, j) => (j === i ? { ...r, [f.key]: v } : r)))} />
+                        : <CellInput f={f} id={id} value={row[f.key]} disabled={ro} onChange={(v) => emit(rows.map((r, j) => (j === i ? { ...r, [f.key]: v } : r)))} />}
                   {cellErrors.map((m) => <div key={m} style={{ color: '#ff4d4f', fontSize: 12 }}>{m}</div>)}
                 </div>
               );

@@ -6,6 +6,8 @@ import { api, get, openHtml, session } from '../api';
 import { label, lang } from '../i18n';
 import { fetchTitles, formatValue, getAccess, getForm, liveFields, recordTitle, type FieldDef, type FormDef, type Titles } from '../meta';
 import { navigate } from '../router';
+import { FilesView } from '../widgets/files';
+import { SignatureView } from '../widgets/signature';
 
 type Values = Record<string, any>;
 
@@ -29,10 +31,17 @@ export function RecordFields({ form, record, titles, column }: { form: FormDef; 
   return (
     <>
       <Descriptions size="small" bordered column={column ?? (screens.md ? 2 : 1)} data-testid="record-fields"
-        items={plain.map((f) => ({ key: f.key, label: label(f.label, f.key), children: <span data-field={f.key}>{formatValue(f, record[f.key], titles)}</span> }))} />
+        items={plain.map((f) => ({ key: f.key, label: label(f.label, f.key), children: <span data-field={f.key}>{fieldValue(f, record[f.key], titles)}</span> }))} />
       {subs.map((s) => <SubtableView key={s.key} field={s} rows={record[s.key] ?? []} titles={titles} />)}
     </>
   );
+}
+
+/** A value on the record page: files and signatures as pictures and links, the rest as text. */
+function fieldValue(f: FieldDef, v: unknown, titles: Titles): React.ReactNode {
+  if (f.type === 'attachment' || f.type === 'image') return <FilesView field={f} value={v} />;
+  if (f.type === 'signature') return v ? <SignatureView value={v} name={f.key} /> : '';
+  return formatValue(f, v, titles);
 }
 
 function SubtableView({ field, rows, titles }: { field: FieldDef; rows: Values[]; titles: Titles }) {
@@ -41,7 +50,7 @@ function SubtableView({ field, rows, titles }: { field: FieldDef; rows: Values[]
     <div style={{ marginTop: 12 }}>
       <Typography.Text strong>{label(field.label, field.key)}</Typography.Text>
       <Table size="small" rowKey={(r) => String(r.id ?? Math.random())} pagination={false} dataSource={rows} scroll={{ x: 'max-content' }}
-        columns={cols.map((f) => ({ key: f.key, title: label(f.label, f.key), dataIndex: f.key, render: (v: unknown) => formatValue(f, v, titles),
+        columns={cols.map((f) => ({ key: f.key, title: label(f.label, f.key), dataIndex: f.key, render: (v: unknown) => fieldValue(f, v, titles),
           align: ['money', 'number', 'percent'].includes(f.type) ? ('right' as const) : undefined }))} />
     </div>
   );
