@@ -53,6 +53,12 @@ export function fileFieldPaths(form: CompiledForm): { files: FileFieldPath[]; si
   return hit;
 }
 
+/** Does a record (or a write's input) put any file ref in a field? Without, a write needs no file work. */
+export function holdsFileRefs(form: CompiledForm, record: unknown): boolean {
+  if (!record || typeof record !== 'object') return false;
+  return fileFieldPaths(form).files.some((p) => valuesAt(record as Record<string, unknown>, p).some(({ value }) => Array.isArray(value) && value.length > 0));
+}
+
 /** A form's attachment or image field by path (`key` or `subtable.key`). */
 export function fileField(form: CompiledForm, path: string): FileFieldPath | null {
   return fileFieldPaths(form).files.find((p) => p.path === path) ?? null;

@@ -29,7 +29,7 @@ import { actorVars } from '../auth/actor.js';
 import { OPEN_POLICY, type AccessPolicy, type FieldAccess, type RecordAction } from '../auth/access-policy.js';
 import type { FormRegistry } from './form-registry.js';
 import { nextAutonumber, reserveAutonumbers } from './autonumber.js';
-import { attachRecordFiles, fileFieldPaths, prepareRecordFiles, removeRecordFiles } from '../files/index.js';
+import { attachRecordFiles, holdsFileRefs, prepareRecordFiles, removeRecordFiles } from '../files/index.js';
 
 /** Keys the engine owns; a client sending them is ignored, never an error. */
 const SYSTEM_KEYS = new Set(['id', '_version', '_createdAt', '_updatedAt', '_createdBy', '_owner', '_dept']);
@@ -144,7 +144,8 @@ export class RecordService {
     const { access } = await this.scope(actor, form, 'create');
     // PostgreSQL, a form whose create is one INSERT … WITH (the row, its audit entry and its event):
     // the statement is its own transaction, so no BEGIN/COMMIT round trips.
-    const created = this.singleStatement(form)
+    // Attaching uploaded files is a statement of its own: a create with file refs takes a transaction.
+    const created = this.singleStatement(form) && !holdsFileRefs(form, input)
       ? await this.createWith(this.db.knex as Knex.Transaction, actor, form, access, input, opts).catch((e) => {
           throw mapDbError(e, form);
         })
@@ -158,8 +159,7 @@ export class RecordService {
    * other forms (their recompute), or computed-on-read values (they may read the id).
    */
   private singleStatement(form: CompiledForm): boolean {
-    return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length &&
-      !fileFieldPaths(form).files.length; // attaching uploaded files is a statement of its own
+    return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length;
   }
 
   /** The row, its audit entry and its `record.created` event in one statement; the new id. */
@@ -316,7 +316,7 @@ export class RecordService {
       _dept: opts.dept !== undefined ? opts.dept : owner != null && owner !== actor.userId ? await departmentOf(trx, owner) : actor.departmentId,
     };
     for (const f of form.columns) row[f.column!] = this.codec.encode(f, record[f.key]);
-    if (this.singleStatement(form)) {
+    if (this.singleStatement(form) && !holdsFileRefs(form, record)) {
       const draft = this.materialize(form, 0, row);
       const changes: Record<string, [unknown, unknown]> = {};
       for (const f of form.fields) if (!isVirtual(f) && !isEmpty(draft[f.key])) changes[f.key] = [null, draft[f.key]];

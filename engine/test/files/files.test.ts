@@ -80,6 +80,8 @@ describe.each(DIALECTS)('files on %s', (dialect) => {
   beforeAll(async () => {
     t = await testEngine(dialect);
     await publishForm(t.engine, CLAIM);
+    // A flat form: on PostgreSQL its creates without files are one statement; with files, a transaction.
+    await publishForm(t.engine, { key: 'memo', label: 'Memo', fields: [{ key: 'title', type: 'text', label: 'T' }, { key: 'pic', type: 'image', label: 'Pic' }] });
     const roles = [
       role('clerk', [{ form: 'claim', actions: ['create', 'read', 'update', 'delete'], rows: 'own' }]),
       role('viewer', [{ form: 'claim', actions: ['read'], rows: 'all', fields: { hidden: ['secret_docs'] } }]),
@@ -132,6 +134,20 @@ describe.each(DIALECTS)('files on %s', (dialect) => {
     const d = await download(pdf.body.id, tokens.viewer!);
     expect(d.headers.get('content-disposition')).toMatch(/^attachment; filename="report.pdf"/);
     expect(d.headers.get('content-type')).toBe('application/pdf');
+  });
+
+  it('attaches files on a form whose plain creates are a single statement', async () => {
+    const plain = await s.api('/api/records/memo', { body: { title: 'no file' } });
+    expect(plain.status).toBe(201);
+    const up = await upload('pic', PNG, { form: 'memo', token: tokens.admin });
+    expect(up.status).toBe(201);
+    const rec = await s.api('/api/records/memo', { body: { title: 'with file', pic: [{ id: up.body.id }] } });
+    expect(rec.status).toBe(201);
+    expect(rec.body.pic[0]).toMatchObject({ id: up.body.id, mime: 'image/png' });
+    const row = await t.engine.db.knex('fw_files').where({ id: up.body.id }).first();
+    expect(Number(row.record_id)).toBe(rec.body.id);
+    const again = await s.api('/api/records/memo', { body: { title: 'same file', pic: [{ id: up.body.id }] } });
+    expect(again.status).toBe(422);
   });
 
   it('refuses a file over the field\'s size limit with payload_too_large, before storing it', async () => {
