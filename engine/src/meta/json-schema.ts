@@ -294,10 +294,13 @@ function recordAjv(): Ajv {
  * when the payload is not an object at all.
  */
 export function compileRecordValidator(form: FormDef, mode: 'create' | 'update'): (payload: unknown) => Record<string, Msg[]> {
-  const validate = recordAjv().compile(recordSchema(form, mode));
+  // Compiled at the first record written, not at publish: installing a pack publishes dozens of
+  // forms, most of which no one writes to in that process for a while.
+  let compiled: ReturnType<ReturnType<typeof recordAjv>['compile']> | null = null;
   const byKey = new Map(liveFields(form).map((f) => [f.key, f]));
 
   return (payload: unknown) => {
+    const validate = (compiled ??= recordAjv().compile(recordSchema(form, mode)));
     if (validate(payload)) return {};
     // A Map, not an object: payload keys such as 'constructor' or '__proto__' must stay data.
     const out = new Map<string, Msg[]>();

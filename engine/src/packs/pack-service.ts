@@ -164,8 +164,9 @@ export class PackService {
     const provenance = new Map((await knex('fw_pack_documents')).map((r: any) => [docId(r), r.pack]));
     const documents: PlanDocument[] = [];
     const tables: InstallPlan['tables'] = [];
+    const current = await this.publishedOf(bundle.documents);
     for (const d of bundle.documents) {
-      const published = await this.ctx.docs.getPublished(d.kind, d.key);
+      const published = current.get(docId(d)) ?? null;
       const owner = provenance.get(docId(d));
       let action: PlanDocument['action'];
       if (!published) action = 'add';
@@ -190,6 +191,15 @@ export class PackService {
       pack: { name: bundle.manifest.name, version: bundle.manifest.version, installed: installed?.version ?? null },
       token: await this.token(bundle), documents, tables, dependencies,
     };
+  }
+
+  /** The published documents of these kinds and keys, by `kind/key` (one query per kind). */
+  private async publishedOf(documents: Array<{ kind: MetaKind; key: string }>): Promise<Map<string, any>> {
+    const out = new Map<string, any>();
+    for (const kind of new Set(documents.map((d) => d.kind))) {
+      for (const { doc } of await this.ctx.docs.allPublished(kind)) out.set(`${kind}/${doc.key}`, doc);
+    }
+    return out;
   }
 
   /** What the plan was made against: the metadata version and the bundle itself. */
@@ -313,8 +323,9 @@ export class PackService {
   private async record(bundle: PackBundle, documents: PackDocument[]): Promise<void> {
     const at = nowIso();
     const rows: Array<Record<string, unknown> & { kind: string; key: string }> = [];
+    const current = await this.publishedOf(documents);
     for (const d of documents) {
-      const published = await this.ctx.docs.getPublished(d.kind, d.key);
+      const published = current.get(docId(d)) ?? null;
       rows.push({
         kind: d.kind, key: d.key, pack: bundle.manifest.name, version: bundle.manifest.version,
         checksum: d.checksum ?? checksumOf(d.doc), base: JSON.stringify(cleanDocument(d.kind, published ?? d.doc)), installed_at: at,
