@@ -9,6 +9,8 @@ import type { FieldDef, PlacedErrors } from './model';
 interface Props {
   fields: FieldDef[];
   selectedId: string | null;
+  /** The field being dragged, if any. */
+  activeId: string | null;
   errors: PlacedErrors['byField'];
   onSelect: (id: string) => void;
   onDelete: (id: string) => void;
@@ -20,12 +22,12 @@ const NO_ERRORS: Array<{ path: string; message: string }> = [];
  * The form as it will be laid out: a 24-column grid (each card spans its field's `ui.span`), a
  * heading where `ui.section` changes. A drop target for the palette and a sortable list.
  */
-export const Canvas = memo(function Canvas({ fields, selectedId, errors, onSelect, onDelete }: Props) {
+export const Canvas = memo(function Canvas({ fields, selectedId, activeId, errors, onSelect, onDelete }: Props) {
   const { t } = useTranslation();
   const { setNodeRef, isOver } = useDroppable({ id: 'canvas' });
   const ids = fields.map((f) => f.id);
   return (
-    <div ref={setNodeRef} className={`fwd-canvas${isOver ? ' fwd-over' : ''}`} data-testid="canvas">
+    <div ref={setNodeRef} className={`fwd-canvas${isOver ? ' fwd-over' : ''}${activeId ? ' fwd-sorting' : ''}`} data-testid="canvas">
       {fields.length === 0 && <Empty description={t('canvasEmpty')} style={{ padding: 48 }} />}
       <SortableContext items={ids} strategy={rectSortingStrategy}>
         <div className="fwd-grid">
@@ -35,7 +37,7 @@ export const Canvas = memo(function Canvas({ fields, selectedId, errors, onSelec
             return (
               <Fragment key={f.id}>
                 {heading && <div className="fwd-section" data-testid={`section-${section}`}>{section}</div>}
-                <FieldCard field={f} selected={f.id === selectedId} errors={errors.get(f.id) ?? NO_ERRORS} onSelect={onSelect} onDelete={onDelete} />
+                <FieldCard field={f} selected={f.id === selectedId} pinned={f.id === activeId} errors={errors.get(f.id) ?? NO_ERRORS} onSelect={onSelect} onDelete={onDelete} />
               </Fragment>
             );
           })}

@@ -71,7 +71,7 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const [publishing, setPublishing] = useState(false);
   const [publishError, setPublishError] = useState<string | null>(null);
   const [revisionsOpen, setRevisionsOpen] = useState(false);
-  const [dragging, setDragging] = useState<{ label: string; type: string } | null>(null);
+  const [dragging, setDragging] = useState<{ label: string; type: string; id: string | null } | null>(null);
   const base = `/api/meta/forms/${encodeURIComponent(formKey)}`;
 
   const refreshSummary = useCallback(async () => {
@@ -231,10 +231,10 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   );
   const onDragStart = useCallback((e: DragStartEvent) => {
     const data = e.active.data.current as { from: string; type?: string } | undefined;
-    if (data?.from === 'palette') setDragging({ label: t(`type.${data.type}`), type: data.type! });
+    if (data?.from === 'palette') setDragging({ label: t(`type.${data.type}`), type: data.type!, id: null });
     else {
       const f = doc.fields.find((x) => x.id === e.active.id);
-      if (f) setDragging({ label: label(f.label, f.key), type: f.type });
+      if (f) setDragging({ label: label(f.label, f.key), type: f.type, id: f.id });
     }
   }, [doc, t]);
   const onDragEnd = useCallback((e: DragEndEvent) => {
@@ -340,7 +340,7 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
         <div className="fwd-designer">
           <Palette onAdd={addField} />
           <div>
-            <Canvas fields={live} selectedId={selectedId} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
+            <Canvas fields={live} selectedId={selectedId} activeId={dragging?.id ?? null} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
             <DeletedFields fields={deleted} onRestore={restoreField} onPurge={purgeField} />
           </div>
           <div className="fwd-side">
