@@ -361,6 +361,13 @@ export class PackService {
     if (semver.lt(bundle.manifest.version, installed.version)) {
       throw new AppError('conflict', msg(`不能降级：已安装 ${installed.version}`, `Cannot downgrade: ${installed.version} is installed`));
     }
+    // Packs that depend on this one must accept the new version.
+    for (const p of await knex('fw_packs').whereNot({ name })) {
+      const range = JSON.parse(p.manifest).dependencies?.[name];
+      if (range && !semver.satisfies(bundle.manifest.version, range)) {
+        throw new AppError('conflict', msg(`模板包 ${p.name} 需要 ${name} ${range}，不能升级到 ${bundle.manifest.version}`, `Pack '${p.name}' needs ${name} ${range}; cannot upgrade to ${bundle.manifest.version}`));
+      }
+    }
     this.checkDependencies(await this.planFor(bundle));
     await this.validateAll(bundle.documents);
     const chosen = new Map<string, Choice>();
@@ -448,11 +455,11 @@ export class PackService {
     const forms = rows.filter((r: any) => r.kind === 'forms').map((r: any) => r.key as string);
     // Local documents that refer to the pack's forms would break.
     const blockers: string[] = [];
+    const packForms = new Set(forms);
     for (const kind of META_KINDS) {
       for (const { doc } of await this.ctx.docs.allPublished(kind)) {
         if (mine.has(`${kind}/${doc.key}`)) continue;
-        const text = JSON.stringify(cleanDocument(kind, doc));
-        if (forms.some((f) => text.includes(`"${f}"`))) blockers.push(`${kind}/${doc.key}`);
+        if ([...formReferences(cleanDocument(kind, doc))].some((f) => packForms.has(f))) blockers.push(`${kind}/${doc.key}`);
       }
     }
     if (blockers.length) {
@@ -529,6 +536,25 @@ export class PackService {
     };
     return validateBundle({ manifest, documents }, this.ctx.engineVersion);
   }
+}
+
+/**
+ * The forms a document refers to: values of `form` properties (relation and rollup targets,
+ * workflow triggers and node settings, role permissions) and a report's `source`.
+ */
+export function formReferences(doc: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if ((k === 'form' || k === 'source') && typeof x === 'string') out.add(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(doc);
+  return out;
 }
 
 function* walkFields(fields: FieldDef[]): Generator<FieldDef> {

@@ -199,8 +199,20 @@ describe.each(DIALECTS)('template packs on %s', (dialect) => {
     await t.engine.docs.saveDraft('forms', 'scratch', { key: 'scratch', label: 'S', fields: [{ key: 'a', type: 'text', label: 'A' }, { key: 'who', type: 'relation', label: 'Who', relation: { form: 'contact' } }] });
     await t.engine.docs.publish('forms', 'scratch');
     expect((await failure(t.engine.packs.uninstall('crm'))).code).toBe('conflict'); // a local form points at the pack's
-    await t.engine.docs.saveDraft('forms', 'scratch', { key: 'scratch', label: 'S', fields: [{ key: 'a', type: 'text', label: 'A' }] });
+    // an option key that happens to equal a form key is not a reference
+    await t.engine.docs.saveDraft('forms', 'scratch', { key: 'scratch', label: 'S', fields: [{ key: 'a', type: 'text', label: 'A' }, { key: 'k', type: 'select', label: 'K', options: [{ key: 'contact', label: 'C' }] }] });
     await t.engine.docs.publish('forms', 'scratch', { confirmDataLoss: true });
+    // a pack that depends on this one: upgrades outside its range and uninstalling are refused
+    const ext: PackBundle = {
+      manifest: { name: 'crm_ext', version: '1.0.0', dependencies: { crm: '^1.0.0' }, modules: ['crm_ext'] },
+      documents: [{ kind: 'forms', key: 'note', doc: { key: 'note', label: 'Note', module: 'crm_ext', fields: [{ id: 'n_text', key: 'text', type: 'text', label: 'Text' }] } }],
+    };
+    await t.engine.packs.install(ext);
+    const major = v2();
+    major.manifest.version = '2.0.0';
+    expect((await failure(t.engine.packs.upgrade(major))).text.en).toMatch(/crm_ext/);
+    expect((await failure(t.engine.packs.uninstall('crm'))).text.en).toMatch(/crm_ext/);
+    await t.engine.packs.uninstall('crm_ext');
     const e = await failure(t.engine.packs.uninstall('crm'));
     expect(e.code).toBe('data_loss');
     expect(await tables()).toContain('t_contact');
