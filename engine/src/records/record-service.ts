@@ -29,6 +29,7 @@ import { actorVars } from '../auth/actor.js';
 import { OPEN_POLICY, type AccessPolicy, type FieldAccess, type RecordAction } from '../auth/access-policy.js';
 import type { FormRegistry } from './form-registry.js';
 import { nextAutonumber, reserveAutonumbers } from './autonumber.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { attachRecordFiles, holdsFileRefs, prepareRecordFiles, removeRecordFiles } from '../files/index.js';
 
 /** Keys the engine owns; a client sending them is ignored, never an error. */
@@ -72,7 +73,13 @@ export class RecordService {
     private readonly codec: ColumnCodec = new ColumnCodec(),
   ) {
     this.query = new RecordQuery(db, codec);
+    // A groupable create fails alone only before its first write or on its row's INSERT: errors
+    // of the checks (AppError) and constraint violations, which SQLite undoes statement by statement.
+    if (db.dialect === 'sqlite') this.groupCommit = new GroupCommit(db.knex, (e) => e instanceof AppError || /SQLITE_CONSTRAINT/.test(String((e as Error)?.message)));
   }
+
+  /** SQLite: concurrent simple creates share a transaction. */
+  private readonly groupCommit: GroupCommit | null = null;
 
   setPolicy(policy: AccessPolicy): void {
     this.policy = policy;
@@ -145,11 +152,17 @@ export class RecordService {
     // PostgreSQL, a form whose create is one INSERT … WITH (the row, its audit entry and its event):
     // the statement is its own transaction, so no BEGIN/COMMIT round trips.
     // Attaching uploaded files is a statement of its own: a create with file refs takes a transaction.
+    // SQLite, a form whose create is its row, its audit entry and its event: concurrent creates
+    // share one transaction (store/group-commit.ts).
     const created = this.singleStatement(form) && !holdsFileRefs(form, input)
       ? await this.createWith(this.db.knex as Knex.Transaction, actor, form, access, input, opts).catch((e) => {
           throw mapDbError(e, form);
         })
-      : await this.transact(form, (trx) => this.createWith(trx, actor, form, access, input, opts));
+      : this.groupCommit && this.groupable(form) && !holdsFileRefs(form, input)
+        ? await this.groupCommit.run((trx) => this.createWith(trx, actor, form, access, input, opts)).catch((e) => {
+            throw mapDbError(e, form);
+          })
+        : await this.transact(form, (trx) => this.createWith(trx, actor, form, access, input, opts));
     return this.visibleTo(actor, form, created);
   }
 
@@ -158,6 +171,10 @@ export class RecordService {
    * CTEs)? Not with autonumbers (a counter row), subtables (child rows need the id), rollups on
    * other forms (their recompute), or computed-on-read values (they may read the id).
    */
+  private groupable(form: CompiledForm): boolean {
+    return !form.autonumbers.length && !form.subtables.length && !this.forms.rollupDependents(form.key).length;
+  }
+
   private singleStatement(form: CompiledForm): boolean {
     return this.db.dialect === 'pg' && !form.autonumbers.length && !form.subtables.length && !form.hasVirtual && !this.forms.rollupDependents(form.key).length;
   }
