@@ -166,6 +166,7 @@ async function pack(args: string[]) {
   if (!sub || (['install', 'plan', 'upgrade', 'uninstall'].includes(sub) && !target)) throw new Error(usage);
   const engine = await createEngine({ dbUrl: dbUrl(values.db) });
   const out = (line: string) => process.stdout.write(line + '\n');
+  securityLogFor(engine); // its listener records every publish the pack makes
   try {
     switch (sub) {
       case 'list':

@@ -253,7 +253,7 @@ describe('what a print template may not do', () => {
   it('the dealership templates compile', () => {
     const pack = readPackFolder(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates/dealership'));
     const prints = pack.documents.flatMap((d) => (d.kind === 'forms' ? (d.doc.prints ?? []) : []));
-    expect(prints.map((p: any) => p.key).sort()).toEqual(['delivery_checklist', 'sales_contract', 'settlement']);
+    expect(prints.map((p: any) => p.key).sort()).toEqual(['delivery_check', 'delivery_checklist', 'sales_contract', 'settlement']);
     for (const p of prints) expect(printTemplateProblem(p.template), p.key).toBeNull();
   });
 });
