@@ -80,10 +80,23 @@ function ObjectTemplate(p: ObjectFieldTemplateProps) {
     const f = root ? ctx.form.fields.find((x) => x.key === name) : undefined;
     return !!f && (['subtable', 'textarea', 'address', 'location', 'signature', 'attachment', 'image'].includes(f.type) || (f.ui?.span ?? 0) >= 24);
   };
+  // At the root, a field whose section differs from the field before it opens that section with a heading.
+  const sectionOf = (name: string) => (root ? ctx.form.fields.find((x) => x.key === name)?.ui?.section : undefined);
+  let current: string | undefined;
+  const items: React.ReactNode[] = [];
+  for (const prop of p.properties) {
+    if (prop.hidden) continue;
+    const section = sectionOf(prop.name);
+    if (section && section !== current) {
+      items.push(<div key={`section:${prop.name}`} className="fw-wide fw-section" role="heading" aria-level={3}>{section}</div>);
+    }
+    current = section ?? current;
+    items.push(<div key={prop.name} className={wide(prop.name) ? 'fw-wide' : undefined}>{prop.content}</div>);
+  }
   return (
     <div className={root ? 'fw-object fw-object-root' : 'fw-object'}>
       {p.title && !root && <div style={{ fontWeight: 500, margin: '4px 0 8px' }}>{p.title}</div>}
-      {p.properties.map((prop) => (prop.hidden ? null : <div key={prop.name} className={wide(prop.name) ? 'fw-wide' : undefined}>{prop.content}</div>))}
+      {items}
     </div>
   );
 }
