@@ -44,11 +44,14 @@ const identityValue = (v: unknown, prop: string): string | undefined => {
   return typeof id === 'string' || typeof id === 'number' ? `${typeof id}:${id}` : undefined;
 };
 
-/** The property both arrays' elements are identified by ('id', else 'key'), or null (compare by index). */
-function identityProp(a: unknown[], b: unknown[]): 'id' | 'key' | null {
-  if (a.length === 0 && b.length === 0) return null;
-  for (const prop of ['id', 'key'] as const) {
-    const ok = [a, b].every((arr) => {
+/**
+ * The first of `props` that uniquely identifies every element of every given array, or null
+ * (compare by index). Diffs use 'id', else 'key'; pack merges also accept 'form' (permissions).
+ */
+export function identityProp<P extends string>(arrays: unknown[][], props: readonly P[]): P | null {
+  if (arrays.every((a) => a.length === 0)) return null;
+  for (const prop of props) {
+    const ok = arrays.every((arr) => {
       const ids = arr.map((v) => identityValue(v, prop));
       return ids.every((x) => x !== undefined) && new Set(ids).size === ids.length;
     });
@@ -60,7 +63,7 @@ function identityProp(a: unknown[], b: unknown[]): 'id' | 'key' | null {
 function walk(a: unknown, b: unknown, aPath: string, bPath: string, out: DocChange[]): void {
   if (jsonEqual(a, b)) return;
   if (Array.isArray(a) && Array.isArray(b)) {
-    const prop = identityProp(a, b);
+    const prop = identityProp([a, b], ['id', 'key'] as const);
     if (prop) {
       walkIdentified(a, b, prop, aPath, bPath, out);
       return;

@@ -14,7 +14,7 @@
  *
  * Isomorphic.
  */
-import { jsonEqual } from '../meta/diff.js';
+import { identityProp as sharedIdentityProp, jsonEqual } from '../meta/diff.js';
 
 export interface MergeConflict {
   path: string;
@@ -37,24 +37,12 @@ type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const IDENTITY_PROPS = ['id', 'key', 'form'] as const;
+const identityProp = (arrays: unknown[][]) => sharedIdentityProp(arrays, IDENTITY_PROPS);
 
 function identityOf(v: unknown, prop: string): string | undefined {
   if (!isObject(v)) return undefined;
   const id = v[prop];
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-}
-
-/** The property every element of every given array is uniquely identified by, or null. */
-function identityProp(arrays: unknown[][]): string | null {
-  if (arrays.every((a) => a.length === 0)) return null;
-  for (const prop of IDENTITY_PROPS) {
-    const ok = arrays.every((arr) => {
-      const ids = arr.map((v) => identityOf(v, prop));
-      return ids.every((x) => x !== undefined) && new Set(ids).size === ids.length;
-    });
-    if (ok) return prop;
-  }
-  return null;
 }
 
 const seg = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');

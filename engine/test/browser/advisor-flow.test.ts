@@ -5,19 +5,11 @@
  * 3 %: discount_approval); the advisor sees the status and the timeline. Then the same advisor
  * flow on a 360 px wide phone, with screenshots in .ci-artifacts/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { login, newPage, pickRelation, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, pickRelation, shot, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const uniquePhone = () => `139${String(Date.now() % 100_000_000).padStart(8, '0')}`;
 

@@ -2,17 +2,11 @@
  * Sections set in the designer (a field's `ui.section`) show in the runtime form as headings,
  * each before the first field of its section, in the order the form gives.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, login as apiLogin } from '../helpers/process.js';
-import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, shot, useHarness } from './harness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 describe('runtime UI: form sections', () => {
   it('shows a heading where each section starts', async () => {

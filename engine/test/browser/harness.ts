@@ -3,6 +3,7 @@
  * (`formwork serve --demo`), and Debian's Chromium driven by playwright-core.
  * FW_URL=http://127.0.0.1:PORT reuses a running engine (faster while writing tests).
  */
+import { afterAll, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,29 @@ export interface Harness {
   url: string;
   browser: Browser;
   close(): Promise<void>;
+}
+
+/**
+ * One harness for the test file: started before its tests (`beforeAll`), closed after them. The
+ * object returned reads through to it, so tests use `h.url` and `newPage(h)` as usual.
+ */
+export function useHarness(): Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 180_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  return {
+    get url() {
+      return h!.url;
+    },
+    get browser() {
+      return h!.browser;
+    },
+    close: () => h?.close() ?? Promise.resolve(),
+  };
 }
 
 export async function startHarness(): Promise<Harness> {

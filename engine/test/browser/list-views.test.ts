@@ -9,20 +9,12 @@
  *  - a field the manager sees masked (a customer's ID number) is read-only text in the edit
  *    form, is not sent back on save, and the save succeeds with the stored value unchanged.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { call, login as apiLogin } from '../helpers/process.js';
-import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, shot, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const totalOf = async (page: Page, form: string) => Number(/共 (\d+) 条/.exec((await page.getByTestId(`list-${form}`).textContent()) ?? '')?.[1]);
 

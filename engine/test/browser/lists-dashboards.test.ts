@@ -5,19 +5,11 @@
  * unsaved-changes guard, and a dashboard drawing its ECharts widgets.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, login as apiLogin } from '../helpers/process.js';
-import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, shot, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 describe('runtime UI: lists, records and dashboards', () => {
   it('a list: option labels, relation titles, search, filter builder, sort, export; the language switch', async () => {

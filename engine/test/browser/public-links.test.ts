@@ -5,19 +5,11 @@
  * it. Submitting too often answers 429 and the page says so in Chinese — no crash, the form
  * stays filled in.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, login as apiLogin } from '../helpers/process.js';
-import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, shot, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const phoneNo = (i: number) => `139${String((Date.now() + i * 7919) % 100_000_000).padStart(8, '0')}`;
 

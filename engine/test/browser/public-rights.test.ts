@@ -4,19 +4,11 @@
  * phone field, then thanked; the new customer has no owner until lead_assignment gives it one.
  * A sales advisor sees no export/import buttons, and an order's status is read-only for her.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, login as apiLogin } from '../helpers/process.js';
-import { login, newPage, shot, startHarness, type Harness } from './harness.js';
+import { login, newPage, shot, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 180_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 describe('runtime UI: public form links and rights', () => {
   it('an admin publishes the customer form; a visitor submits it without login; lead_assignment gives the customer an owner', async () => {
