@@ -195,6 +195,16 @@ export function setLang(l: Lang) {
   void i18n.changeLanguage(l);
 }
 
+/**
+ * An area's own words (designer/src/<area>/words.ts calls this when its module loads, before its
+ * pages render): kept beside the area's code so areas do not edit one shared dictionary. They
+ * live under the area's key: registerWords('workflows', zh, en) → t('workflows.palette').
+ */
+export function registerWords(area: string, zhWords: Record<string, unknown>, enWords: Record<string, unknown>) {
+  i18n.addResourceBundle('zh-CN', 'translation', { [area]: zhWords }, true, true);
+  i18n.addResourceBundle('en', 'translation', { [area]: enWords }, true, true);
+}
+
 /** A metadata label (a string or {zh-CN, en}) in the current language. */
 export function label(l: unknown, fallback = ''): string {
   if (typeof l === 'string') return l || fallback;
