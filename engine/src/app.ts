@@ -26,6 +26,7 @@ import { FileService, registerFileCleanup } from './files/index.js';
 
 import { ENGINE_VERSION } from './version.js';
 import { PackService } from './packs/pack-service.js';
+import { DerivedIndexes } from './store/derived-indexes.js';
 export { ENGINE_VERSION };
 
 export interface Engine {
@@ -49,6 +50,8 @@ export interface Engine {
   logger: Logger;
   /** Where the engine keeps files of its own (the generated secret, uploads). */
   dataDir: string;
+  /** Indexes derived from the metadata (reports, role rules, shared views). */
+  indexes: DerivedIndexes;
   tokenCache?: TokenCache;
   close(): Promise<void>;
 }
@@ -59,6 +62,8 @@ export interface EngineOptions {
   /** PostgreSQL schema (tests). */
   schema?: string;
   logger?: Logger;
+  /** Build the indexes derived from the metadata at start (default true). */
+  derivedIndexes?: boolean;
   /** An already open database (tests). */
   db?: Db;
   /** Default: FORMWORK_DATA_DIR, else the SQLite file's folder, else ./data. */
@@ -90,9 +95,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await workflow.runtime.workflows.load();
   const reports = new ReportService(db, docs, forms, records, policy, departments);
   await reports.load();
+  const indexes = new DerivedIndexes(db, forms, docs, logger);
+  if (opts.derivedIndexes !== false) indexes.schedule();
   const deliveries = new DashboardDeliveries({ db, jobs: workflow.jobs, reports, users, departments, policy, logger });
   docs.onPublish(async (kind) => {
     if (kind === 'dashboards') await deliveries.reconcile();
+    if (kind === 'forms' || kind === 'reports' || kind === 'roles') indexes.schedule();
   });
   docs.onRemove((kind) => {
     if (kind === 'dashboards') void deliveries.reconcile();
@@ -101,8 +109,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   registerFileCleanup(workflow.jobs, forms);
   const files = new FileService(db, forms, records, policy);
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), files, packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), files, packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir, indexes,
     async close() {
+      await indexes.idle();
       await workflow.close();
       await db.close();
     },

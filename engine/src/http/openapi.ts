@@ -449,7 +449,15 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     ['items', 'total', 'page', 'pageSize'],
     title ? { title } : {},
   );
-  addSchema('RecordPage', pageOf(ref('RecordObject')));
+  addSchema('RecordPage', obj(
+    {
+      items: arr(ref('RecordObject')), total: int({ minimum: 0, description: t('匹配的记录数；totalCapped 时为上限（实际更多）', 'Matching records; with totalCapped, the cap (there are more)') }),
+      page: int({ minimum: 1 }), pageSize: int({ minimum: 1, maximum: 500 }),
+      totalCapped: { type: 'boolean', const: true, description: t('计数在上限处停止（用 count=exact 取精确数）', 'The count stopped at the cap (count=exact counts them all)') },
+      next: { type: ['string', 'null'], description: t('下一页的游标（after=），最后一页为 null', "The next page's cursor (after=), null on the last page") },
+    },
+    ['items', 'total', 'page', 'pageSize', 'next'],
+  ));
   addSchema('SecurityPage', pageOf(ref('SecurityEntry'), t('安全日志（最新的在前）', 'Security log (newest first)')));
   addSchema('HistoryEntry', obj(
     {
@@ -748,6 +756,8 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     Page: { name: 'page', in: 'query', required: false, schema: int({ minimum: 1, default: 1 }) },
     PageSize: { name: 'pageSize', in: 'query', required: false, schema: int({ minimum: 1, maximum: 500 }) },
     Q: { name: 'q', in: 'query', required: false, description: t('搜索表单的文本字段', "Searches the form's text fields"), schema: str() },
+    After: { name: 'after', in: 'query', required: false, description: t('键集分页：上一页的 next 游标（此时忽略 page）', "Keyset paging: the previous page's `next` cursor (page is then ignored)"), schema: str({ maxLength: 4000 }) },
+    Count: { name: 'count', in: 'query', required: false, description: t('exact：精确计数；默认计到上限（10000）为止', 'exact: count every match; by default counting stops at the cap (10,000)'), schema: str({ enum: ['exact', 'capped'] }) },
     ExportFormat: { name: 'format', in: 'query', required: false, schema: str({ enum: ['csv', 'xlsx'], default: 'csv' }) },
     TaskStatus: {
       name: 'status', in: 'query', required: false,
@@ -795,7 +805,7 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
     'text/csv': { schema: str() },
     [XLSX]: { schema: str({ format: 'binary', contentMediaType: XLSX }) },
   };
-  const listParams = [paramRef('Filter'), paramRef('Sort'), paramRef('Page'), paramRef('PageSize'), paramRef('Q')];
+  const listParams = [paramRef('Filter'), paramRef('Sort'), paramRef('Page'), paramRef('PageSize'), paramRef('Q'), paramRef('After'), paramRef('Count')];
 
   // ----- session, users, metadata -------------------------------------------------------------
   path('/api/health', {

@@ -22,6 +22,8 @@ export function recordsRouter(records: RecordService): Router {
       page: optionalInt(q.page, 'page'),
       pageSize: optionalInt(q.pageSize, 'pageSize', { min: 1 }),
       q: optionalString(q.q, 'q', 200),
+      after: optionalString(q.after, 'after', 4000),
+      count: optionalString(q.count, 'count', 10) as 'exact' | 'capped' | undefined,
     });
     res.json(result);
   });

@@ -16,13 +16,18 @@ export function viewsRouter(engine: Engine): Router {
     res.json({ items: await views.list(actorOf(req), form || undefined) });
   });
   r.post('/', async (req, res) => {
-    res.status(201).json(await views.create(actorOf(req), bodyObject(req.body)));
+    const v = await views.create(actorOf(req), bodyObject(req.body));
+    // a shared view's filter and sort fields get indexes (store/derived-indexes.ts)
+    if (v.shared) engine.indexes.schedule();
+    res.status(201).json(v);
   });
   r.get('/:id', async (req, res) => {
     res.json(await views.get(actorOf(req), intParam(String(req.params.id), 'id')));
   });
   r.put('/:id', async (req, res) => {
-    res.json(await views.update(actorOf(req), intParam(String(req.params.id), 'id'), bodyObject(req.body)));
+    const v = await views.update(actorOf(req), intParam(String(req.params.id), 'id'), bodyObject(req.body));
+    if (v.shared) engine.indexes.schedule();
+    res.json(v);
   });
   r.delete('/:id', async (req, res) => {
     await views.remove(actorOf(req), intParam(String(req.params.id), 'id'));

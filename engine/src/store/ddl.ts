@@ -133,7 +133,9 @@ export async function createIndex(knex: Knex, dialect: Dialect, table: string, c
     if (dialect === 'pg') await knex.raw(`CREATE INDEX ${q(name)} ON ${q(table)} USING gin (${q(column)})`);
     return;
   }
-  await knex.raw(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${q(name)} ON ${q(table)} (${q(column)})`);
+  // IF NOT EXISTS: the field's plain index may exist already as one derived from the metadata
+  // (store/derived-indexes.ts gives it the same name).
+  await knex.raw(`CREATE ${unique ? 'UNIQUE INDEX' : 'INDEX IF NOT EXISTS'} ${q(name)} ON ${q(table)} (${q(column)})`);
 }
 
 export async function dropIndex(knex: Knex, table: string, column: string, unique: boolean): Promise<void> {

@@ -36,16 +36,46 @@ export interface ListParams {
   page?: number;
   pageSize?: number;
   q?: string;
+  /** Keyset paging: the `next` cursor of the previous page (then `page` is ignored). */
+  after?: string;
+  /** `exact`: count every match, however many; default: count up to the cap (`countCap`). */
+  count?: 'exact' | 'capped';
 }
 
 export interface ListResult {
   items: ApiRecord[];
+  /** The number of matches, or the cap when `totalCapped` (there are more). */
   total: number;
   page: number;
   pageSize: number;
+  /** Present (true) when the count stopped at the cap. */
+  totalCapped?: true;
+  /** The cursor of the page after this one (`after=`), or null on the last page. */
+  next: string | null;
 }
 
 export const MAX_PAGE_SIZE = 500;
+/** Lists count matches up to this many unless asked for `count=exact` (FORMWORK_LIST_COUNT_CAP). */
+export const DEFAULT_COUNT_CAP = 10_000;
+
+/** A keyset cursor: the last row's sort values, base64url JSON (opaque to clients). */
+function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? String(v) : v ?? null)))).toString('base64url');
+}
+
+function decodeCursor(cursor: unknown, length: number): unknown[] {
+  const bad = () => badParam('after', '分页游标无效（请从第一页重新开始）', 'Invalid cursor (start again from the first page)');
+  if (typeof cursor !== 'string' || cursor.length > 4000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  // The cursor must fit this list's order (same sort) and hold only plain values.
+  if (!Array.isArray(v) || v.length !== length || !v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) throw bad();
+  return v;
+}
 
 /** System keys as fields, so filters, sorts and scopes treat them like any field. */
 const SYSTEM_FIELDS: Array<[string, string, FieldDef['type']]> = [
@@ -192,6 +222,7 @@ export class RecordQuery {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw badParam('pageSize', `每页条数须在 1 到 ${MAX_PAGE_SIZE} 之间`, `pageSize must be between 1 and ${MAX_PAGE_SIZE}`);
     }
+    if (params.count != null && params.count !== 'exact' && params.count !== 'capped') throw badParam('count', 'count 只能是 exact 或 capped', "count must be 'exact' or 'capped'");
     const visible = this.filterable(form, scope);
     const knex = trx ?? this.db.knex;
     const base = knex(`${form.table} as t`);
@@ -202,14 +233,67 @@ export class RecordQuery {
     const order = this.parseSort(form, params.sort, visible);
 
     const itemsQ = base.clone().select(this.selectList(form, scope));
+    // The sort keys as stored, for the next page's cursor (PostgreSQL: as text, so a timestamp
+    // keeps its microseconds; a text parameter compared with the column takes the column's type).
+    order.forEach((o, i) => itemsQ.select(knex.raw(`${o.sql}${this.db.dialect === 'pg' ? '::text' : ''} as ${quoteId(`_k${i}`)}`)));
     for (const o of order) itemsQ.orderByRaw(`${o.sql} ${o.desc ? 'desc' : 'asc'}${this.nulls(o.desc)}`);
-    itemsQ.limit(pageSize).offset((page - 1) * pageSize);
+    if (params.after != null) this.applyAfter(itemsQ, order, decodeCursor(params.after, order.length));
+    // One row more than the page tells whether there is a next page.
+    itemsQ.limit(pageSize + 1).offset(params.after != null ? 0 : (page - 1) * pageSize);
+    const cap = params.count === 'exact' ? null : this.countCap;
+    const countQ = cap == null
+      ? base.clone().count({ n: '*' }).first()
+      : knex.count({ n: '*' }).from(base.clone().select(knex.raw('1')).limit(cap + 1).as('c')).first();
     // In a transaction (one connection) the two queries run one after the other.
     const rows = trx ? await itemsQ : undefined;
-    const [rowsP, countRow] = await Promise.all([rows ?? itemsQ, base.clone().count({ n: '*' }).first()]);
-    const items = this.toRecords(form, scope, rowsP as any[]);
+    const [rowsP, countRow] = await Promise.all([rows ?? itemsQ, countQ]);
+    const all = rowsP as any[];
+    const more = all.length > pageSize;
+    const pageRows = more ? all.slice(0, pageSize) : all;
+    const last = pageRows[pageRows.length - 1];
+    const items = this.toRecords(form, scope, pageRows);
     await this.attachSubtables(knex, form, scope, items);
-    return { items: this.finish(form, scope, items), total: Number((countRow as any)?.n ?? 0), page, pageSize };
+    const n = Number((countRow as any)?.n ?? 0);
+    const out: ListResult = { items: this.finish(form, scope, items), total: cap != null && n > cap ? cap : n, page, pageSize, next: more && last ? encodeCursor(order.map((_, i) => last[`_k${i}`])) : null };
+    if (cap != null && n > cap) out.totalCapped = true;
+    return out;
+  }
+
+  /** Up to how many matches a list counts by default. */
+  get countCap(): number {
+    const v = Number(process.env.FORMWORK_LIST_COUNT_CAP);
+    return Number.isInteger(v) && v > 0 ? v : DEFAULT_COUNT_CAP;
+  }
+
+  /**
+   * Keyset paging: only rows after the cursor's row in the list's order. Row r comes after the
+   * cursor c when, for some key i, r equals c on every key before i and lies after it on key i —
+   * with nulls last ascending and first descending, as `nulls` orders them on both databases.
+   */
+  private applyAfter(qb: Knex.QueryBuilder, order: Array<{ sql: string; desc: boolean }>, values: unknown[]) {
+    const eq = (sql: string, v: unknown): [string, unknown[]] => (v === null ? [`${sql} is null`, []] : [`${sql} = ?`, [v]]);
+    const after = (sql: string, desc: boolean, v: unknown): [string, unknown[]] | null => {
+      if (!desc) return v === null ? null : [`(${sql} > ? or ${sql} is null)`, [v]];
+      return v === null ? [`${sql} is not null`, []] : [`${sql} < ?`, [v]];
+    };
+    const ors: string[] = [];
+    const bindings: unknown[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const a = after(order[i]!.sql, order[i]!.desc, values[i]);
+      if (!a) continue;
+      const parts: string[] = [];
+      const b: unknown[] = [];
+      for (let j = 0; j < i; j++) {
+        const [sql, vb] = eq(order[j]!.sql, values[j]);
+        parts.push(sql);
+        b.push(...vb);
+      }
+      parts.push(a[0]);
+      b.push(...a[1]);
+      ors.push(`(${parts.join(' and ')})`);
+      bindings.push(...b);
+    }
+    qb.whereRaw(ors.length ? `(${ors.join(' or ')})` : '1=0', bindings as any[]);
   }
 
   /**

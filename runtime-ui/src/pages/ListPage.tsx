@@ -193,6 +193,8 @@ export function ListPage({ form: formKey }: { form: string }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [titles, setTitles] = useState<Titles>({});
   const [total, setTotal] = useState(0);
+  // Past the server's count cap the total reads "10,000+" (pages beyond it stay reachable).
+  const [capped, setCapped] = useState(false);
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
   const [sort, setSort] = useState<string>('-id');
@@ -291,12 +293,13 @@ export function ListPage({ form: formKey }: { form: string }) {
     if (!form || !viewsReady) return;
     let stale = false;
     setLoading(true);
-    get<{ items: Row[]; total: number }>(`/api/records/${formKey}${qs({ page, pageSize, sort, q, filter })}`)
+    get<{ items: Row[]; total: number; totalCapped?: boolean }>(`/api/records/${formKey}${qs({ page, pageSize, sort, q, filter })}`)
       .then(async (r) => {
         const tt = await fetchTitles(liveFields(form), r.items);
         if (stale) return;
         setRows(r.items);
         setTotal(r.total);
+        setCapped(!!r.totalCapped);
         setTitles(tt);
       })
       .catch((e) => !stale && message.error(e.message))
@@ -346,8 +349,8 @@ export function ListPage({ form: formKey }: { form: string }) {
 
   const pagination = useMemo(() => ({
     current: page, pageSize, total, showSizeChanger: !!screens.md, pageSizeOptions: PAGE_SIZES,
-    showTotal: (n: number) => t('total', { count: n }), simple: !screens.sm,
-  }), [page, pageSize, total, screens.md, screens.sm, i18n.language]);
+    showTotal: (n: number) => (capped ? t('totalCapped', { count: n }) : t('total', { count: n })), simple: !screens.sm,
+  }), [page, pageSize, total, capped, screens.md, screens.sm, i18n.language]);
   const pageSizeRef = useRef(pageSize);
   pageSizeRef.current = pageSize;
   const onTableChange = useCallback<NonNullable<Parameters<typeof Table<Row>>[0]['onChange']>>((p, _f, s) => {
