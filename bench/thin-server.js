@@ -10,7 +10,9 @@
  *   POST  /leads              insert, then select the row back → 201 and the record
  *   GET   /leads/:id          select by id
  *   GET   /leads?status=S&minBudget=N&sort=-budget&page=P&pageSize=N
- *                             the page (ORDER BY, LIMIT/OFFSET) and a count(*), in parallel
+ *                             the page (ORDER BY, LIMIT/OFFSET, one row more to know whether a
+ *                             next page exists: its cursor) and a count(*) capped at 10,000, in
+ *                             parallel — what the engine's list does
  *   PATCH /leads/:id          {changed fields…, _version}: UPDATE … WHERE id = ? AND _version = ?
  *                             (compare-and-set), 409 when stale, then select back
  *
@@ -28,6 +30,7 @@ import knexFactory from 'knex';
 import pg from 'pg';
 
 const TABLE = 't_lead';
+const COUNT_CAP = 10_000;
 const COLUMNS = ['id', '_version', '_created_at', '_updated_at', '_created_by', '_owner', '_dept', 'name', 'phone', 'level', 'budget', 'next_follow_up', 'tags', 'status'];
 const LEVELS = new Set(['h', 'a', 'b', 'c']);
 const STATUSES = new Set(['new', 'active', 'won', 'lost']);
@@ -194,9 +197,14 @@ export function createFloorApp(knex, { dialect, token }) {
       order.push({ column, order: desc ? 'desc' : 'asc' });
     }
     if (!order.some((o) => o.column === 'id')) order.push({ column: 'id', order: order[0]?.order ?? 'desc' });
-    const itemsQ = base.clone().select(COLUMNS).orderBy(order).limit(pageSize).offset((page - 1) * pageSize);
-    const [rows, count] = await Promise.all([itemsQ, base.clone().count({ n: '*' }).first()]);
-    res.json({ items: rows.map(toApi), total: Number(count.n), page, pageSize });
+    const itemsQ = base.clone().select(COLUMNS).orderBy(order).limit(pageSize + 1).offset((page - 1) * pageSize);
+    const countQ = knex.count({ n: '*' }).from(base.clone().select(knex.raw('1')).limit(COUNT_CAP + 1).as('c')).first();
+    const [all, count] = await Promise.all([itemsQ, countQ]);
+    const rows = all.slice(0, pageSize);
+    const last = rows[rows.length - 1];
+    const next = all.length > pageSize ? Buffer.from(JSON.stringify(order.map((o) => last[o.column]))).toString('base64url') : null;
+    const n = Number(count.n);
+    res.json({ items: rows.map(toApi), total: Math.min(n, COUNT_CAP), page, pageSize, ...(n > COUNT_CAP ? { totalCapped: true } : {}), next });
   });
 
   app.patch('/leads/:id', async (req, res) => {
