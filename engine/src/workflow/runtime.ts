@@ -72,6 +72,8 @@ function taskView(r: any): TaskView {
 
 /** Node types whose steps write no record (the subject record read for one step stays valid for the next). */
 const READ_ONLY_NODES = new Set(['start', 'end', 'condition', 'parallel', 'join', 'approval', 'notify', 'cc', 'wait', 'webhook']);
+/** Node types that never look at the subject record: their context does not read it. */
+const RECORDLESS_NODES = new Set(['start', 'end', 'parallel', 'join']);
 
 export class WorkflowRuntime {
   private executors = new Map<string, NodeExecutor>();
@@ -160,9 +162,25 @@ export class WorkflowRuntime {
    * move the same instance at once (parallel branches joining, two approvers deciding). SQLite
    * has one writer, and the transaction already serialises.
    */
-  private async lockInstance(trx: Knex, id: number): Promise<void> {
-    if (this.db.dialect === 'pg') await trx('fw_wf_instances').where({ id }).forUpdate().select('id');
+  private async lockInstance(trx: Knex, id: number): Promise<boolean> {
+    if (this.db.dialect !== 'pg') return false;
+    let held = this.locksIn.get(trx);
+    if (!held) {
+      held = new Set();
+      this.locksIn.set(trx, held);
+    }
+    // A lock is held to the end of the transaction: taking it again is a round trip for nothing.
+    if (held.has(id)) return false;
+    await trx('fw_wf_instances').where({ id }).forUpdate().select('id');
+    held.add(id);
+    return true;
   }
+
+  /** Tokens whose state a step set and that is not written yet (advance writes it). */
+  private readonly dirtyState = new WeakSet<TokenRow>();
+
+  /** The instances whose row lock a transaction holds (PostgreSQL). */
+  private readonly locksIn = new WeakMap<object, Set<number>>();
 
   /**
    * Instance rows as read in a transaction: read once, then shared by every step of it (nodes
@@ -207,7 +225,7 @@ export class WorkflowRuntime {
     const node = def.nodes.find((n) => n.id === token.node_id);
     if (!node) throw new Error(`workflow ${def.key} has no node ${token.node_id}`);
     let record: ApiRecord | null = null;
-    if (instance.form && instance.record_id != null) {
+    if (instance.form && instance.record_id != null && !RECORDLESS_NODES.has(node.type)) {
       let m = this.recordsIn.get(trx);
       if (!m) {
         m = new Map();
@@ -223,9 +241,10 @@ export class WorkflowRuntime {
     }
     const ctx: NodeContext = {
       trx, def, node, instance, token, record, services: this.services,
+      // Written once, with whatever the step does to the token next (advance: stateWrite).
       setState: async (state) => {
         token.state = state;
-        await trx('fw_wf_tokens').where({ id: token.id }).update({ state: JSON.stringify(state) });
+        this.dirtyState.add(token);
       },
       history: async (e) => {
         await trx('fw_wf_history').insert({
@@ -262,11 +281,15 @@ export class WorkflowRuntime {
       const outcome = await (step ? step(ctx) : this.executor(ctx.node).run(ctx));
       // A step that may write records (this one, or others: rollups, update_records) forgets every record read so far.
       if (!READ_ONLY_NODES.has(ctx.node.type)) this.recordsIn.get(trx)?.clear();
+      // The state the step set (setState) goes out with the token's next write; a token that
+      // moves on starts its next node with an empty state, so its old state is not written.
+      const stateWrite = this.dirtyState.delete(ctx.token) ? { state: JSON.stringify(ctx.token.state) } : {};
       if ('wait' in outcome) {
-        await trx('fw_wf_tokens').where({ id: tid }).update({ status: 'waiting' });
+        await trx('fw_wf_tokens').where({ id: tid }).update({ status: 'waiting', ...stateWrite });
         continue;
       }
       if ('end' in outcome) {
+        if ('state' in stateWrite) await trx('fw_wf_tokens').where({ id: tid }).update(stateWrite);
         await this.finish(trx, instance, def, outcome.end, ctx.node.id);
         return;
       }
@@ -288,6 +311,7 @@ export class WorkflowRuntime {
       const edge = edges.find((e) => (e.branch ?? undefined) === branch) ?? (branch === undefined ? edges[0] : undefined);
       if (!edge) {
         // A branch left without an edge on purpose (a rejection with nowhere to go, a condition's else) ends the run.
+        if ('state' in stateWrite) await trx('fw_wf_tokens').where({ id: tid }).update(stateWrite);
         await this.finish(trx, instance, def, branch === 'rejected' ? 'rejected' : 'completed', ctx.node.id);
         return;
       }
@@ -328,9 +352,9 @@ export class WorkflowRuntime {
   /** A waiting token's task was acted on or its job fired. */
   async resume(trx: Knex.Transaction, tokenId: number, signal: NodeSignal): Promise<void> {
     const first = await this.loadToken(trx, tokenId);
-    await this.lockInstance(trx, first.instance_id);
-    // PostgreSQL: read it again, as it is now that the instance is ours (SQLite: nobody else writes).
-    const token = this.db.dialect === 'pg' ? await this.loadToken(trx, tokenId) : first;
+    // PostgreSQL: read it again, as it is now that the instance is ours — unless it already was
+    // when it was read (a task's decision locks first). SQLite: nobody else writes.
+    const token = (await this.lockInstance(trx, first.instance_id)) ? await this.loadToken(trx, tokenId) : first;
     if (token.status !== 'waiting' && token.status !== 'active') return; // finished meanwhile: nothing to do
     const instance = await this.instanceIn(trx, token.instance_id);
     if (instance.status !== 'running') return;
