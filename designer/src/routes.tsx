@@ -31,6 +31,7 @@ const WorkflowsPage = lazy(() => import('./pages/Workflows/index'));
 const ReportsPage = lazy(() => import('./pages/Reports/index'));
 const RolesPage = lazy(() => import('./pages/Roles/index'));
 const PacksPage = lazy(() => import('./pages/Packs/index'));
+const RoleDesignerPage = lazy(() => import('./roles/RoleDesigner'));
 
 export const NAV: NavEntry[] = [
   { area: 'forms', path: '/forms', label: 'nav.forms', icon: <FormOutlined /> },
@@ -47,5 +48,6 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/workflows', area: 'workflows', page: WorkflowsPage },
   { pattern: '/reports', area: 'reports', page: ReportsPage },
   { pattern: '/roles', area: 'roles', page: RolesPage },
+  { pattern: '/roles/:role', area: 'roles', page: RoleDesignerPage },
   { pattern: '/packs', area: 'packs', page: PacksPage },
 ];
