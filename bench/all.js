@@ -13,7 +13,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 // demo.js also makes the 1M-order database when BENCH_DEMO_1M=1; designer-drag.js needs designer/dist
 // (`npm run build -w designer`) and Chromium
-const benches = ['run.js', 'scoped-list.js', 'large-list.js', 'workflow.js', 'import.js', 'reports.js', 'pack.js', 'demo.js', 'designer-drag.js'].filter((f) => fs.existsSync(path.join(HERE, f)));
+// cluster.js and chaos.js need PostgreSQL (skipped with --db sqlite); soak.js runs 10 minutes per database (--quick: 1)
+const benches = ['run.js', 'scoped-list.js', 'large-list.js', 'workflow.js', 'import.js', 'reports.js', 'pack.js', 'demo.js', 'designer-drag.js', 'cluster.js', 'chaos.js', 'soak.js'].filter((f) => fs.existsSync(path.join(HERE, f)));
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.rmSync(path.join(HERE, 'results', 'summary.md'), { force: true });
 let failed = 0;

@@ -289,7 +289,12 @@ async function benchTimers(engine, dialect, statements, workers, run) {
   await knex.raw(engine.db.dialect === 'pg' ? 'analyze fw_jobs' : 'analyze');
 
   const queues = Array.from({ length: workers }, (_, k) => {
-    const q = new JobQueue(engine.db, { workerId: `bench-${run}-${k + 1}`, batch: config.jobBatch, concurrency: engine.workflow.jobs.concurrency, logger: silentJobLogger });
+    // as `formwork serve` runs its queue: the engine's concurrency and, on PostgreSQL, its pool of
+    // connections that commit without waiting for the disk (workflow/index.ts)
+    const q = new JobQueue(engine.db, {
+      workerId: `bench-${run}-${k + 1}`, batch: config.jobBatch, concurrency: engine.workflow.jobs.concurrency,
+      asyncCommitPool: engine.workflow.jobs.asyncCommitPool, logger: silentJobLogger,
+    });
     q.register('bench.tick', async () => undefined);
     return q;
   });

@@ -28,10 +28,11 @@ export interface NavEntry {
 const FormsPage = lazy(() => import('./pages/Forms/index'));
 const FormDesignerPage = lazy(() => import('./forms/FormDesigner'));
 const WorkflowsPage = lazy(() => import('./pages/Workflows/index'));
+const WorkflowDesignerPage = lazy(() => import('./workflows/WorkflowDesigner'));
 const ReportsPage = lazy(() => import('./pages/Reports/index'));
 const RolesPage = lazy(() => import('./pages/Roles/index'));
-const PacksPage = lazy(() => import('./pages/Packs/index'));
 const RoleDesignerPage = lazy(() => import('./roles/RoleDesigner'));
+const PacksPage = lazy(() => import('./pages/Packs/index'));
 
 export const NAV: NavEntry[] = [
   { area: 'forms', path: '/forms', label: 'nav.forms', icon: <FormOutlined /> },
@@ -46,6 +47,7 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/forms', area: 'forms', page: FormsPage },
   { pattern: '/forms/:form', area: 'forms', page: FormDesignerPage },
   { pattern: '/workflows', area: 'workflows', page: WorkflowsPage },
+  { pattern: '/workflows/:wf', area: 'workflows', page: WorkflowDesignerPage },
   { pattern: '/reports', area: 'reports', page: ReportsPage },
   { pattern: '/roles', area: 'roles', page: RolesPage },
   { pattern: '/roles/:role', area: 'roles', page: RoleDesignerPage },

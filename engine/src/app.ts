@@ -23,6 +23,7 @@ import { ReportService } from './reports/report-service.js';
 import { DashboardDeliveries } from './reports/delivery.js';
 import { PublicForms } from './records/public-forms.js';
 import { FileService, registerFileCleanup } from './files/index.js';
+import { BackupScheduler, type BackupScheduleConfig } from './store/backup-schedule.js';
 
 import { ENGINE_VERSION } from './version.js';
 import { PackService } from './packs/pack-service.js';
@@ -52,6 +53,8 @@ export interface Engine {
   dataDir: string;
   /** Indexes derived from the metadata (reports, role rules, shared views). */
   indexes: DerivedIndexes;
+  /** Scheduled backups (store/backup-schedule.ts): every engine runs them; `start()` queues them (formwork serve). */
+  backups: BackupScheduler;
   tokenCache?: TokenCache;
   close(): Promise<void>;
 }
@@ -68,6 +71,8 @@ export interface EngineOptions {
   db?: Db;
   /** Default: FORMWORK_DATA_DIR, else the SQLite file's folder, else ./data. */
   dataDir?: string;
+  /** This process's backup schedule (formwork serve --backup-dir …); queued by `engine.backups.start()`. */
+  backup?: BackupScheduleConfig | null;
 }
 
 export function defaultDataDir(dbUrl: string): string {
@@ -108,9 +113,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await deliveries.reconcile();
   registerFileCleanup(workflow.jobs, forms);
   const files = new FileService(db, forms, records, policy);
+  const backups = new BackupScheduler({ db, jobs: workflow.jobs, logger, config: opts.backup });
   return {
-    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), files, packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir, indexes,
+    version: ENGINE_VERSION, db, docs, forms, roles, policy, records, users, departments, workflow, reports, deliveries, publicForms: new PublicForms(db, records), files, packs: new PackService({ db, docs, engineVersion: ENGINE_VERSION }), logger, dataDir, indexes, backups,
     async close() {
+      backups.stop();
       await indexes.idle();
       await workflow.close();
       await db.close();

@@ -9,7 +9,10 @@ import { createEngine, type Engine } from './app.js';
 import { createHttpApp, REPO_ROOT } from './http/server.js';
 import { installPack, readPackFolder, readPack, writePackFolder } from './packs/install.js';
 import { backupDatabase, restoreDatabase } from './store/backup.js';
-import { safeUrl } from './store/connection.js';
+import { verifyBackup, type VerifyResult } from './store/backup-verify.js';
+import { BackupScheduler, backupConfigFrom, describeSchedule, readManifest, summarizeBackup } from './store/backup-schedule.js';
+import { createLogger } from './http/logger.js';
+import { openDb, safeUrl } from './store/connection.js';
 import { isAppError } from './errors.js';
 import { securityLogFor, CLI_ACTOR } from './auth/security-log.js';
 import { progressBar } from './cli-progress.js';
@@ -18,10 +21,13 @@ import { scheduleFileCleanup } from './files/index.js';
 const USAGE = `Usage: formwork <command>
 
   serve [--port N] [--host H] [--db URL] [--demo]
+        [--backup-dir DIR [--backup-every 24h | --backup-at HH:MM] [--backup-keep-daily N] [--backup-keep-weekly M] [--backup-tz ZONE]]
   demo [--db URL] [--seed S] [--scale N] [--today YYYY-MM-DD]
   pack install PATH | pack plan PATH | pack upgrade PATH [--resolve DOC#PATH=local|pack …] [--confirm-data-loss]
   pack export --modules a,b --out FILE|DIR [--name N] [--version V] | pack uninstall NAME [--confirm-data-loss] | pack list
-  backup --out FILE [--db URL]
+  backup --out FILE [--verify] [--db URL]
+  backup --dir DIR [--keep-daily N] [--keep-weekly M] [--tz ZONE] [--db URL]   (verified, into the managed folder)
+  backup list --dir DIR | backup verify FILE [--db URL]
   restore FILE [--db URL]
   user add NAME --role ROLE [--password P] [--db URL]
 
@@ -37,12 +43,21 @@ function dbUrl(flag?: string): string {
 async function serve(args: string[]) {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, demo: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, demo: { type: 'boolean' },
+      'backup-dir': { type: 'string' }, 'backup-every': { type: 'string' }, 'backup-at': { type: 'string' },
+      'backup-keep-daily': { type: 'string' }, 'backup-keep-weekly': { type: 'string' }, 'backup-tz': { type: 'string' },
+    },
+  });
+  // Scheduled backups (store/backup-schedule.ts): flags, else FORMWORK_BACKUP_* variables.
+  const backupConfig = backupConfigFrom({
+    dir: values['backup-dir'], every: values['backup-every'], at: values['backup-at'],
+    keepDaily: values['backup-keep-daily'], keepWeekly: values['backup-keep-weekly'], timezone: values['backup-tz'],
   });
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
-  const engine = await createEngine({ dbUrl: dbUrl(values.db) });
+  const engine = await createEngine({ dbUrl: dbUrl(values.db), backup: backupConfig });
   const admin = await engine.users.ensureAdmin(process.env.FORMWORK_ADMIN_USER || 'admin', process.env.FORMWORK_ADMIN_PASSWORD);
   if (admin.created) {
     const u = await engine.db.knex('fw_users').where({ username: process.env.FORMWORK_ADMIN_USER || 'admin' }).first();
@@ -56,6 +71,8 @@ async function serve(args: string[]) {
   // Uploads never attached, files of deleted records: removed now and every hour (files/cleanup.ts).
   await engine.files.cleanup();
   await scheduleFileCleanup(engine.workflow.jobs, engine.db.knex);
+  await engine.backups.start();
+  if (backupConfig) process.stdout.write(`Backups: ${describeSchedule(backupConfig)}\n`);
   const app = createHttpApp(engine);
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => {
@@ -253,11 +270,73 @@ async function user(args: string[]) {
   }
 }
 
+/** Prints a verification's result; false when it failed. */
+function reportVerification(v: VerifyResult): boolean {
+  const out = (line: string) => process.stdout.write(line + '\n');
+  if (v.ok) {
+    out(`Verified: restored into a scratch ${v.dialect === 'pg' ? 'database' : 'file'}, ${v.tables} tables, ${v.rows} rows (${v.ms} ms)`);
+    for (const [t, n] of Object.entries(v.counts)) out(`  ${t} ${n}`);
+    return true;
+  }
+  process.stderr.write(`VERIFICATION FAILED: ${v.error ?? ''}${v.missing.length ? ` missing tables: ${v.missing.join(', ')}` : ''}${v.mismatched.length ? ` row counts differ: ${v.mismatched.map((x) => `${x.table} ${x.expected}→${x.actual}`).join(', ')}` : ''}\n`);
+  return false;
+}
+
 async function backup(args: string[]) {
-  const { values } = parseArgs({ args, options: { out: { type: 'string' }, db: { type: 'string' } } });
-  if (!values.out) throw new Error('usage: formwork backup --out FILE');
-  const r = await backupDatabase(dbUrl(values.db), path.resolve(values.out));
-  process.stdout.write(`Backed up ${safeUrl(dbUrl(values.db))} to ${r.file} (${r.bytes} bytes)\n`);
+  const [sub] = args;
+  if (sub === 'list') {
+    const { values } = parseArgs({ args: args.slice(1), options: { dir: { type: 'string' } } });
+    if (!values.dir) throw new Error('usage: formwork backup list --dir DIR');
+    const dir = path.resolve(values.dir);
+    const m = readManifest(dir);
+    if (!m.backups.length) process.stdout.write(`No backups recorded in ${dir}\n`);
+    for (const e of [...m.backups].reverse().map((x) => summarizeBackup(dir, x))) {
+      process.stdout.write(
+        `${e.file}  ${e.takenAt}  ${e.status}${e.tables !== undefined ? `  ${e.tables} tables ${e.rows} rows` : ''}${e.bytes !== undefined ? `  ${e.bytes} bytes` : ''}${e.exists ? '' : '  (file missing)'}${e.error ? `  error: ${e.error}` : ''}\n`,
+      );
+    }
+    return;
+  }
+  if (sub === 'verify') {
+    const { values, positionals } = parseArgs({ args: args.slice(1), allowPositionals: true, options: { db: { type: 'string' }, schema: { type: 'string' } } });
+    if (!positionals[0]) throw new Error('usage: formwork backup verify FILE [--db URL]');
+    const url = dbUrl(values.db);
+    const v = await verifyBackup(path.resolve(positionals[0]), { url: url.startsWith('postgres') ? url : undefined, schema: values.schema });
+    if (!reportVerification(v)) process.exitCode = 1;
+    return;
+  }
+  const { values } = parseArgs({
+    args,
+    options: {
+      out: { type: 'string' }, db: { type: 'string' }, verify: { type: 'boolean' },
+      dir: { type: 'string' }, 'keep-daily': { type: 'string' }, 'keep-weekly': { type: 'string' }, tz: { type: 'string' },
+    },
+  });
+  const url = dbUrl(values.db);
+  if (values.dir) {
+    // One backup into the managed folder, as a scheduled one: verified, in the manifest, retention applied.
+    const cfg = backupConfigFrom({ dir: values.dir, keepDaily: values['keep-daily'], keepWeekly: values['keep-weekly'], timezone: values.tz }, {})!;
+    const db = await openDb(url);
+    try {
+      const scheduler = new BackupScheduler({ db, logger: createLogger('off') });
+      const e = await scheduler.takeBackup(cfg);
+      process.stdout.write(`Backed up ${safeUrl(url)} to ${path.join(cfg.dir, e.file)}${e.bytes !== undefined ? ` (${e.bytes} bytes)` : ''}: ${e.status}${e.verify ? `, ${e.verify.tables} tables, ${e.verify.rows} rows` : ''}\n`);
+      if (e.status !== 'verified') {
+        process.stderr.write(`VERIFICATION FAILED: ${e.error ?? ''}\n`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  if (!values.out) throw new Error('usage: formwork backup --out FILE [--verify] | backup --dir DIR | backup list --dir DIR | backup verify FILE');
+  const r = await backupDatabase(url, path.resolve(values.out));
+  process.stdout.write(`Backed up ${safeUrl(url)} to ${r.file} (${r.bytes} bytes)\n`);
+  if (values.verify) {
+    const v = await verifyBackup(r.file, { url: r.dialect === 'pg' ? url : undefined, schema: r.schema, expected: r.counts });
+    if (!reportVerification(v)) process.exitCode = 1;
+  }
 }
 
 async function restore(args: string[]) {

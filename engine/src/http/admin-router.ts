@@ -16,6 +16,7 @@ import type { SecurityLog } from '../auth/security-log.js';
 import type { TokenCache } from './authn.js';
 import { requireAdmin } from './authn.js';
 import { bodyObject, intParam, optionalInt, optionalString, badParam } from './params.js';
+import type { BackupScheduler } from '../store/backup-schedule.js';
 
 export function tokensRouter(db: Db, cache: TokenCache, log: SecurityLog): Router {
   const tokens = new ApiTokenService(db);
@@ -37,6 +38,17 @@ export function tokensRouter(db: Db, cache: TokenCache, log: SecurityLog): Route
     if (revoked) await log.record('token_revoked', { target: `token:${token.id}`, detail: { id: token.id, name: token.name, user: token.user.id, username: token.user.username } });
     res.status(204).end();
   });
+  return r;
+}
+
+/**
+ * GET /api/admin/backups (administrators) → {"configured","schedule","dir","nextDue","last",
+ * "lastVerified","backups":[…newest first]}: the scheduled backups of store/backup-schedule.ts.
+ */
+export function backupsRouter(backups: BackupScheduler): Router {
+  const r = Router();
+  r.use(requireAdmin);
+  r.get('/', async (_req, res) => res.json(await backups.status()));
   return r;
 }
 

@@ -899,6 +899,25 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       errors: ['BadRequest'],
     }),
   });
+  {
+    const backupEntry = obj({
+    file: str(), takenAt: str({ format: 'date-time' }), due: str({ format: 'date-time' }), dialect: str({ enum: ['sqlite', 'pg'] }),
+    schema: str(), bytes: int(), status: str({ enum: ['verified', 'failed'] }), tables: int(), rows: int(),
+    error: str(), verifyError: str(), exists: { type: 'boolean' },
+  }, ['file', 'takenAt', 'dialect', 'status', 'exists']);
+    path('/api/admin/backups', {
+      get: op({
+        tag: 'admin', id: 'backupStatus', summary: ['备份状态（仅管理员）', 'Scheduled backups (administrators only)'],
+        description: t('定时备份：计划、下次时间、最近一次（是否已验证）、备份目录中记录的备份（最新在前）', 'Scheduled backups: the schedule, the next due time, the last backup and whether it was verified, the backups recorded in the backup folder (newest first)'),
+        responses: {
+          200: ok(t('备份状态', 'The backup status'), obj({
+            configured: { type: 'boolean' }, schedule: nullable(str()), dir: nullable(str()), nextDue: nullable(str({ format: 'date-time' })),
+            last: nullable(backupEntry), lastVerified: nullable(backupEntry), backups: arr(backupEntry),
+          }, ['configured', 'schedule', 'dir', 'nextDue', 'last', 'lastVerified', 'backups'])),
+        },
+      }),
+    });
+  }
 
   const metaDoc: JsonSchema = { anyOf: [ref('FormDocument'), ref('MetaDocument')] };
   path('/api/meta/{kind}', {
@@ -984,6 +1003,78 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
       body: { content: json(ref('RollbackRequest')) },
       responses: { 200: ok(t('新版本与执行的步骤', 'The new revision and the steps run'), ref('PublishResult')) },
       errors: ['BadRequest', 'NotFound', 'Conflict', 'Validation'],
+    }),
+  });
+
+  // The workflow designer's helpers (http/workflow-designer-router.ts), mounted before /api/meta/{kind}/{key}.
+  const workflowNodeType = obj({
+    type: str(), label: obj({ 'zh-CN': str(), en: str() }), group: str({ enum: ['flow', 'human', 'data', 'message', 'time'] }),
+    configSchema: { type: 'object', description: t('节点设置的 JSON Schema', "The JSON Schema of the node's settings") },
+    inputs: str({ enum: ['none', 'one', 'many'] }), outputs: str({ enum: ['none', 'one', 'many'] }),
+    branches: arr(str(), { description: t('空设置时的分支（随设置变化的以 check 为准）', 'Branches with empty settings (check answers them for real settings)') }),
+    waits: { type: 'boolean' },
+  }, ['type', 'label', 'group', 'configSchema', 'inputs', 'outputs', 'branches', 'waits']);
+  const byId = (description: string) => ({ type: 'object', description, additionalProperties: arr(str()) });
+  path('/api/meta/workflows/node-types', {
+    get: op({
+      tag: 'meta', id: 'listWorkflowNodeTypes', summary: ['流程节点类型（设计器的节点面板）', "Workflow node types (the designer's palette)"],
+      description: t('可管理元数据的用户可用', 'For users who may manage metadata'),
+      responses: { 200: ok(t('节点类型', 'Node types'), arr(workflowNodeType)) },
+    }),
+  });
+  path('/api/meta/workflows/trigger-types', {
+    get: op({
+      tag: 'meta', id: 'listWorkflowTriggerTypes', summary: ['流程触发器类型', 'Workflow trigger types'],
+      responses: {
+        200: ok(t('触发器类型', 'Trigger types'), arr(obj({
+          type: str(), label: obj({ 'zh-CN': str(), en: str() }), configSchema: { type: 'object' }, needsForm: { type: 'boolean' },
+        }, ['type', 'label', 'configSchema', 'needsForm']))),
+      },
+    }),
+  });
+  path('/api/meta/workflows/{key}/check', {
+    parameters: [paramRef('MetaKey')],
+    post: op({
+      tag: 'meta', id: 'checkWorkflow', summary: ['检查流程图（不保存）', 'Check a workflow graph (nothing is saved)'],
+      description: t(
+        '请求体为流程文档。回答其问题：按 JSON 路径（与保存草稿的 422 相同），按节点 id、按连线 id 和流程整体；以及每个节点按其设置的分支',
+        "The body is a workflow document. Answers its problems by JSON path (as a 422 from saving the draft has them), by node id, by edge id and for the workflow as a whole; and each node's branches for its settings",
+      ),
+      body: { content: json({ type: 'object' }) },
+      responses: {
+        200: ok(t('检查结果', 'The check'), obj({
+          ok: { type: 'boolean' }, fields: byId(t('JSON 路径 → 问题', 'JSON path → problems')),
+          errors: byId(t('节点 id → 问题', 'Node id → problems')), edges: byId(t('连线 id → 问题', 'Edge id → problems')),
+          workflow: arr(str()), branches: byId(t('节点 id → 分支', 'Node id → branches')),
+        }, ['ok', 'fields', 'errors', 'edges', 'workflow', 'branches'])),
+      },
+      errors: ['BadRequest', 'NotFound', 'PayloadTooLarge'],
+    }),
+  });
+  path('/api/meta/workflows/{key}/dry-run', {
+    parameters: [paramRef('MetaKey')],
+    post: op({
+      tag: 'meta', id: 'dryRunWorkflow', summary: ['按一条记录试运行流程（无副作用）', 'Dry-run a workflow on one record (no side effects)'],
+      description: t(
+        '求触发条件，按记录数据走流程图：审批默认通过（`decisions` 可指定驳回），等待直接通过，数据、消息和 Webhook 节点只说明会做什么。不写入任何实例、任务、作业或记录。`document` 可带上未保存的文档，否则用草稿（`draft: true`）或已发布的版本。记录按调用者的权限读取',
+        "Evaluates the trigger condition and walks the graph on the record's data: approvals are taken as approved (`decisions` may reject one), waits pass, data, message and webhook nodes say what they would do. No instance, task, job or record is written. `document` may carry an unsaved document; else the draft (`draft: true`) or the published one. The record is read as the caller may read it",
+      ),
+      body: {
+        content: json(obj({
+          record: int({ minimum: 1 }), draft: { type: 'boolean' },
+          decisions: { type: 'object', additionalProperties: str({ enum: ['approve', 'reject'] }) },
+          document: { type: 'object' },
+        }, ['record'])),
+      },
+      responses: {
+        200: ok(t('经过的节点', 'The path'), obj({
+          workflow: str(), form: str(), record: int(), triggered: { type: 'boolean' }, trigger: str(),
+          outcome: str({ enum: ['completed', 'rejected', 'cancelled', 'loop', 'stuck'] }),
+          changes: { type: 'object' },
+          path: arr(obj({ node: str(), type: str(), label: ref('Label'), branch: str(), edge: str(), note: str() }, ['node', 'type', 'note'])),
+        }, ['workflow', 'form', 'record', 'triggered', 'trigger', 'outcome', 'changes', 'path'])),
+      },
+      errors: ['BadRequest', 'NotFound', 'Validation'],
     }),
   });
 

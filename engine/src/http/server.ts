@@ -20,7 +20,7 @@ import { tasksRouter, recordWorkflowRouter, notificationsRouter, runsRouter, ins
 import { recordsRouter } from './records-router.js';
 import { metaRouter } from './meta-router.js';
 import { authRouter, usersRouter } from './session-router.js';
-import { tokensRouter, auditRouter, departmentChanges } from './admin-router.js';
+import { tokensRouter, auditRouter, departmentChanges, backupsRouter } from './admin-router.js';
 import { securityLogFor } from '../auth/security-log.js';
 import { buildOpenApi } from './openapi.js';
 import { docsRouter } from './docs.js';
@@ -33,6 +33,7 @@ import { printRouter } from './print-router.js';
 import { packsRouter, packBody } from './packs-router.js';
 import { filesRouter } from './files-router.js';
 import { viewsRouter } from './views-router.js';
+import { workflowDesignerRouter } from './workflow-designer-router.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -156,7 +157,10 @@ export function createHttpApp(engine: Engine): Express {
   api.use('/users', usersRouter(engine.users, cache, securityLogFor(engine)));
   api.use('/tokens', tokensRouter(engine.db, cache, securityLogFor(engine)));
   api.use('/audit', auditRouter(securityLogFor(engine)));
+  api.use('/admin/backups', backupsRouter(engine.backups));
   api.use('/departments', departmentChanges(securityLogFor(engine)), departmentsRouter(engine.departments));
+  // Before the meta router: its `/:kind/:key` would take `node-types`.
+  api.use('/meta/workflows', workflowDesignerRouter(engine));
   api.use('/meta', metaRouter(engine));
   api.use('/records', printRouter(engine));
   // Before the records router: its `/:form/:id` would take `export`.

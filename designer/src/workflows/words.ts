@@ -1,0 +1,68 @@
+/** The workflow designer's words (t('workflows.…')): zh-CN first, English beside it. */
+import { registerWords } from '../i18n';
+
+const zh = {
+  title: '流程', new: '新建流程', key: '键名', label: '名称', module: '模块', form: '表单', trigger: '触发方式', status: '状态', revision: '版本',
+  enabled: '启用', disabled: '已停用', allForms: '全部表单', allModules: '全部模块', noForm: '（无表单）',
+  group: { flow: '流程控制', human: '人工处理', data: '数据', message: '消息', time: '时间' },
+  paletteHint: '拖到画布上，或点击添加',
+  check: '检查', checkOk: '流程图没有问题', checkProblems: '流程图有 {{count}} 处问题，已标在节点上',
+  saveFailed: '草稿未保存：流程图有问题，已标在节点上',
+  tab: { node: '节点', workflow: '流程设置', dryRun: '试运行' },
+  selectHint: '在画布上选择一个节点或连线以编辑它',
+  nodeId: '节点 id', nodeIdHelp: '流程内唯一；模板包升级靠它识别节点', nodeLabel: '节点名称', settings: '设置',
+  deleteNode: '删除节点', deleteEdge: '删除连线',
+  edge: '连线', from: '从', to: '到', branch: '分支', edgeLabel: '连线文字', branchCondition: '此分支的条件',
+  branches: '分支（按顺序判断，第一个成立的分支生效）', addBranch: '添加分支', branchKey: '分支键名', branchLabel: '分支名称', branchWhen: '条件',
+  elseBranch: '其他（都不成立时）', else: '其他',
+  workflowLabel: '流程名称', description: '说明', lockRecord: '运行期间锁定记录', skipBulk: '导入和批量修改不触发',
+  triggerType: '触发方式', triggerForm: '表单', triggerSettings: '触发设置', triggerCondition: '触发条件（不设置：总是触发）',
+  dryRun: {
+    record: '记录', pickRecord: '选择一条记录', run: '试运行', decisions: '审批结果', approve: '通过', reject: '驳回',
+    help: '按当前画布（含未保存的修改）走一遍流程：条件按记录数据判断，审批按这里选的结果，等待直接通过，不会写入任何数据或发出通知。',
+    triggered: '触发条件', outcome: '结果', changes: '会写入本记录', noForm: '此流程的触发器没有表单，无法按记录试运行',
+    clear: '清除高亮',
+    outcomes: { completed: '完成', rejected: '驳回', cancelled: '取消', loop: '循环', stuck: '停住' },
+  },
+  published: '已发布为第 {{revision}} 版', publish: '发布', publishFailed: '发布失败',
+  revisions: '版本历史', noRevisions: '尚未发布', rollback: '回滚到此版本', rollbackTitle: '回滚到第 {{revision}} 版？',
+  rolledBack: '已回滚到第 {{revision}} 版',
+  newDialog: { trigger: '触发方式', form: '表单', created: '流程已创建' },
+  workflowErrors: '流程的问题',
+  textOne: '文字', textBoth: '中文 / 英文',
+  assignee: { user: '指定用户', role: '角色', department_head: '部门负责人', field: '记录中的人员字段', manager: '提交人的上级', submitter: '提交人', owner: '记录负责人' },
+};
+
+const en: typeof zh = {
+  title: 'Workflows', new: 'New workflow', key: 'Key', label: 'Name', module: 'Module', form: 'Form', trigger: 'Trigger', status: 'Status', revision: 'Revision',
+  enabled: 'Enabled', disabled: 'Disabled', allForms: 'All forms', allModules: 'All modules', noForm: '(no form)',
+  group: { flow: 'Flow', human: 'People', data: 'Data', message: 'Messages', time: 'Time' },
+  paletteHint: 'Drag onto the canvas, or click to add',
+  check: 'Check', checkOk: 'The graph is sound', checkProblems: '{{count}} problem(s), marked on the nodes',
+  saveFailed: 'Draft not saved: the graph has problems, marked on the nodes',
+  tab: { node: 'Node', workflow: 'Workflow', dryRun: 'Dry run' },
+  selectHint: 'Select a node or an edge on the canvas to edit it',
+  nodeId: 'Node id', nodeIdHelp: 'Unique in the workflow; packs upgrade nodes by it', nodeLabel: 'Node name', settings: 'Settings',
+  deleteNode: 'Delete node', deleteEdge: 'Delete edge',
+  edge: 'Edge', from: 'From', to: 'To', branch: 'Branch', edgeLabel: 'Edge text', branchCondition: "This branch's condition",
+  branches: 'Branches (checked in order; the first that holds is taken)', addBranch: 'Add branch', branchKey: 'Branch key', branchLabel: 'Branch name', branchWhen: 'Condition',
+  elseBranch: 'Else (when none holds)', else: 'Else',
+  workflowLabel: 'Workflow name', description: 'Description', lockRecord: 'Lock the record while it runs', skipBulk: 'Imports and bulk updates do not start it',
+  triggerType: 'Trigger', triggerForm: 'Form', triggerSettings: 'Trigger settings', triggerCondition: 'Trigger condition (none: always)',
+  dryRun: {
+    record: 'Record', pickRecord: 'Pick a record', run: 'Dry run', decisions: 'Approval decisions', approve: 'Approve', reject: 'Reject',
+    help: "Walks the canvas as it is (unsaved changes included): conditions on the record's data, approvals as chosen here, waits passed through. Nothing is written and nobody is notified.",
+    triggered: 'Trigger', outcome: 'Outcome', changes: 'Would write on this record', noForm: "This workflow's trigger has no form: there is no record to dry-run it on",
+    clear: 'Clear highlight',
+    outcomes: { completed: 'Completed', rejected: 'Rejected', cancelled: 'Cancelled', loop: 'Loops', stuck: 'Stops' },
+  },
+  published: 'Published as revision {{revision}}', publish: 'Publish', publishFailed: 'Publishing failed',
+  revisions: 'Revisions', noRevisions: 'Not published yet', rollback: 'Roll back to this', rollbackTitle: 'Roll back to revision {{revision}}?',
+  rolledBack: 'Rolled back to revision {{revision}}',
+  newDialog: { trigger: 'Trigger', form: 'Form', created: 'Workflow created' },
+  workflowErrors: 'Problems of the workflow',
+  textOne: 'Text', textBoth: 'Chinese / English',
+  assignee: { user: 'Named users', role: 'A role', department_head: 'Department head', field: 'A person field of the record', manager: "The submitter's manager", submitter: 'The submitter', owner: "The record's owner" },
+};
+
+registerWords('workflows', zh, en);
