@@ -30,6 +30,8 @@ const FormDesignerPage = lazy(() => import('./forms/FormDesigner'));
 const WorkflowsPage = lazy(() => import('./pages/Workflows/index'));
 const WorkflowDesignerPage = lazy(() => import('./workflows/WorkflowDesigner'));
 const ReportsPage = lazy(() => import('./pages/Reports/index'));
+const ReportDesignerPage = lazy(() => import('./reports/ReportDesigner'));
+const DashboardDesignerPage = lazy(() => import('./reports/DashboardDesigner'));
 const RolesPage = lazy(() => import('./pages/Roles/index'));
 const RoleDesignerPage = lazy(() => import('./roles/RoleDesigner'));
 const PacksPage = lazy(() => import('./pages/Packs/index'));
@@ -49,6 +51,8 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/workflows', area: 'workflows', page: WorkflowsPage },
   { pattern: '/workflows/:wf', area: 'workflows', page: WorkflowDesignerPage },
   { pattern: '/reports', area: 'reports', page: ReportsPage },
+  { pattern: '/reports/:report', area: 'reports', page: ReportDesignerPage },
+  { pattern: '/dashboards/:dashboard', area: 'reports', page: DashboardDesignerPage },
   { pattern: '/roles', area: 'roles', page: RolesPage },
   { pattern: '/roles/:role', area: 'roles', page: RoleDesignerPage },
   { pattern: '/packs', area: 'packs', page: PacksPage },

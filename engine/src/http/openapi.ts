@@ -1452,8 +1452,25 @@ export function buildOpenApi(forms: FormDef[], opts: OpenApiOptions): OpenApiDoc
         errors: ['BadRequest', 'Forbidden', 'NotFound', 'Validation'],
       }),
     });
+    path('/api/reports/preview', {
+      post: op({
+        tag: 'reports', id: 'previewReport', summary: ['预览未发布的报表定义（元数据管理员）', 'Preview an unpublished report definition (metadata managers)'],
+        description: t('先按报表元模式校验（422 指明 JSON 路径），再按调用者的权限运行，最多 500 行（truncated 表示还有更多）。', "Checked with the report metaschema first (422 names JSON paths), then run under the caller's permissions, at most 500 rows (truncated: there are more)."),
+        body: { content: json(obj({ definition: { type: 'object', additionalProperties: true }, params: { type: 'object', additionalProperties: true } }, ['definition'])), required: true },
+        responses: { 200: ok(t('列与行', 'Columns and rows'), ref('ReportResult')) },
+        errors: ['BadRequest', 'Forbidden', 'Validation'],
+      }),
+    });
   }
   if (described('dashboards')) {
+    path('/api/dashboards/preview', {
+      post: op({
+        tag: 'reports', id: 'previewDashboard', summary: ['预览未发布的仪表板定义（元数据管理员）', 'Preview an unpublished dashboard definition (metadata managers)'],
+        body: { content: json(obj({ definition: { type: 'object', additionalProperties: true }, filters: { type: 'object', additionalProperties: true } }, ['definition'])), required: true },
+        responses: { 200: ok(t('各组件的结果', "Each widget's result"), ref('DashboardRun')) },
+        errors: ['BadRequest', 'Forbidden', 'Validation'],
+      }),
+    });
     path('/api/dashboards', {
       get: op({ tag: 'reports', id: 'listDashboards', summary: ['我可以查看的仪表板', 'The dashboards the caller may open'], responses: { 200: ok(t('仪表板', 'Dashboards'), obj({ items: arr(obj({ key: str(), label: str(), module: { type: ['string', 'null'] } }, ['key', 'label'])) }, ['items'])) } }),
     });

@@ -15,7 +15,7 @@ import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
 import { actorVars } from '../auth/actor.js';
 import { labelText, type JsonLogic } from '../meta/types.js';
-import type { DashboardDef, ReportDef, ReportParamDef } from '../meta/report-schema.js';
+import { REPORT_DEFAULT_LIMIT, validateDashboardDef, validateReportDef, type DashboardDef, type ReportDef, type ReportParamDef } from '../meta/report-schema.js';
 import { applyRule, dateAdd, getRulesTimeZone, parseDate, rulesToday, zoneOffset } from '../rules/operations.js';
 import { AppError, forbidden, msg, notFound, validationError, type Msg } from '../errors.js';
 import { compileReport, type FormAccess, type Lang, type ReportEnv, type ReportResult } from './compiler.js';
@@ -23,7 +23,14 @@ import { compileReport, type FormAccess, type Lang, type ReportEnv, type ReportR
 export interface RunOptions {
   params?: Record<string, unknown>;
   lang?: Lang;
+  /** At most this many rows (the designer's preview); more are cut off and `truncated` says so. */
+  rowCap?: number;
+  /** A database error is the definition's fault (a draft being previewed): `validation`, not `internal`. */
+  draft?: boolean;
 }
+
+/** Most rows a preview of an unpublished report returns. */
+export const PREVIEW_ROW_CAP = 500;
 
 export interface ReportRun extends ReportResult {
   key: string;
@@ -33,6 +40,8 @@ export interface ReportRun extends ReportResult {
   chart?: ReportDef['chart'];
   pivot?: ReportDef['pivot'];
   params: Record<string, unknown>;
+  /** Only with a row cap (previews): more rows exist than were returned. */
+  truncated?: boolean;
 }
 
 export interface WidgetRun {
@@ -216,10 +225,22 @@ export class ReportService {
     if (!(await this.canRun(actor, def))) throw forbidden('没有权限查看此报表', `Not allowed to run report '${def.key}'`);
     const lang = opts.lang ?? 'zh-CN';
     const { values, conditions } = await this.params(def, opts.params ?? {});
-    const compiled = await compileReport(def, this.env(actor, values, conditions, lang));
-    const raw = await this.db.knex.raw(compiled.sql, compiled.bindings as any[]);
+    // A row cap below the report's own limit: ask for one row more, to know whether rows were cut off.
+    const capped = opts.rowCap !== undefined && (def.limit ?? REPORT_DEFAULT_LIMIT) > opts.rowCap;
+    const compiled = await compileReport(capped ? { ...def, limit: opts.rowCap! + 1 } : def, this.env(actor, values, conditions, lang));
+    const raw = await this.db.knex.raw(compiled.sql, compiled.bindings as any[]).catch((e: unknown) => {
+      if (!opts.draft || e instanceof AppError) throw e;
+      throw validationError({ '': [msg(`报表无法执行：${(e as Error).message}`, `the report's query fails: ${(e as Error).message}`)] });
+    });
     const rows = this.db.dialect === 'pg' ? (raw as any).rows : (raw as any[]);
     const result = compiled.finish(rows);
+    let truncated = false;
+    if (capped && result.rows.length > opts.rowCap!) {
+      truncated = true;
+      result.rows = result.rows.slice(0, opts.rowCap);
+      if (result.drill) result.drill = result.drill.slice(0, opts.rowCap);
+      if (result.ids) result.ids = result.ids.slice(0, opts.rowCap);
+    }
     const out: ReportRun = {
       key: def.key,
       label: labelText(def.label, lang) || def.key,
@@ -229,8 +250,21 @@ export class ReportService {
       ...(def.pivot ? { pivot: def.pivot } : {}),
       params: values,
       ...result,
+      ...(opts.rowCap !== undefined ? { truncated } : {}),
     };
     return def.pivot && out.type === 'pivot' ? pivotResult(out, def.pivot.columns) : out;
+  }
+
+  /**
+   * Run a report definition that is not published (the designer's live preview): checked with the
+   * report metaschema first (`validation` naming JSON paths), then compiled and run like a
+   * published report under the caller's row scope and field set, at most PREVIEW_ROW_CAP rows.
+   * The definition's `roles` are not applied: they say who may run it once published, and the
+   * caller (a metadata manager, checked by the HTTP layer) still sees only what they may read.
+   */
+  async preview(actor: Actor, definition: unknown, opts: RunOptions = {}): Promise<ReportRun> {
+    const { roles: _roles, ...def } = validateReportDef(definition);
+    return this.runDef(actor, def, { ...opts, rowCap: Math.min(opts.rowCap ?? PREVIEW_ROW_CAP, PREVIEW_ROW_CAP), draft: true });
   }
 
   /** The SQL a report runs for this caller (tests, benchmarks and the designer's preview). */
@@ -331,7 +365,20 @@ export class ReportService {
 
   /** Run every widget a caller may run, under the dashboard's global filters. One widget's failure does not fail the rest. */
   async runDashboard(actor: Actor, key: string, filters: Record<string, unknown> = {}, lang: Lang = 'zh-CN'): Promise<{ key: string; widgets: WidgetRun[] }> {
-    const def = await this.dashboard(key);
+    return this.runDashboardDef(actor, await this.dashboard(key), filters, lang);
+  }
+
+  /**
+   * A dashboard definition that is not published (the designer's preview), checked with the
+   * dashboard metaschema, its widgets run like runDashboard's (published reports; a widget whose
+   * report is not published, or that the caller may not run, is left out). Each widget at most
+   * PREVIEW_ROW_CAP rows.
+   */
+  async previewDashboard(actor: Actor, definition: unknown, filters: Record<string, unknown> = {}, lang: Lang = 'zh-CN'): Promise<{ key: string; widgets: WidgetRun[] }> {
+    return this.runDashboardDef(actor, validateDashboardDef(definition), filters, lang, PREVIEW_ROW_CAP);
+  }
+
+  private async runDashboardDef(actor: Actor, def: DashboardDef, filters: Record<string, unknown>, lang: Lang, rowCap?: number): Promise<{ key: string; widgets: WidgetRun[] }> {
     if (filters === null || typeof filters !== 'object' || Array.isArray(filters)) throw validationError({ filters: [msg('filters 必须是对象', 'filters must be an object')] });
     const known = new Map((def.filters ?? []).map((f) => [f.key, f]));
     for (const k of Object.keys(filters)) if (!known.has(k)) throw validationError({ [`filters.${k}`]: [msg(`仪表盘没有筛选 ${k}`, `the dashboard has no filter '${k}'`)] });
@@ -352,7 +399,7 @@ export class ReportService {
       }
       try {
         const def = await this.report(w.report);
-        const result = await this.runDef(actor, w.chart ? { ...def, chart: w.chart } : def, { params, lang });
+        const result = await this.runDef(actor, w.chart ? { ...def, chart: w.chart } : def, { params, lang, ...(rowCap !== undefined ? { rowCap } : {}) });
         out.push({ id: w.id, report: w.report, result });
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
