@@ -72,6 +72,10 @@ function taskView(r: any): TaskView {
 
 /** Node types whose steps write no record (the subject record read for one step stays valid for the next). */
 const READ_ONLY_NODES = new Set(['start', 'end', 'condition', 'parallel', 'join', 'approval', 'notify', 'cc', 'wait', 'webhook']);
+function instanceRow(r: any): InstanceRow {
+  return { ...r, id: Number(r.id), revision: Number(r.revision), record_id: r.record_id == null ? null : Number(r.record_id), context: parse(r.context) };
+}
+
 /** Node types that never look at the subject record: their context does not read it. */
 const RECORDLESS_NODES = new Set(['start', 'end', 'parallel', 'join']);
 
@@ -176,6 +180,28 @@ export class WorkflowRuntime {
     return true;
   }
 
+  /**
+   * PostgreSQL: lock the instance of a task and keep its row for the transaction's steps (one
+   * statement for the lock and the read). A task id that does not exist locks nothing.
+   */
+  private async lockInstanceOfTask(trx: Knex, taskId: number): Promise<void> {
+    const r = await trx('fw_wf_instances').whereIn('id', trx('fw_wf_tasks').where({ id: taskId }).select('instance_id')).forUpdate().first();
+    if (!r) return;
+    const id = Number(r.id);
+    let held = this.locksIn.get(trx);
+    if (!held) {
+      held = new Set();
+      this.locksIn.set(trx, held);
+    }
+    held.add(id);
+    let m = this.instancesIn.get(trx);
+    if (!m) {
+      m = new Map();
+      this.instancesIn.set(trx, m);
+    }
+    m.set(id, instanceRow(r));
+  }
+
   /** Tokens whose state a step set and that is not written yet (advance writes it). */
   private readonly dirtyState = new WeakSet<TokenRow>();
 
@@ -212,7 +238,7 @@ export class WorkflowRuntime {
   private async loadInstance(trx: Knex, id: number): Promise<InstanceRow> {
     const r = await trx('fw_wf_instances').where({ id }).first();
     if (!r) throw notFound('流程实例不存在', `No workflow instance ${id}`);
-    return { ...r, id: Number(r.id), revision: Number(r.revision), record_id: r.record_id == null ? null : Number(r.record_id), context: parse(r.context) };
+    return instanceRow(r);
   }
 
   private async loadToken(trx: Knex, id: number): Promise<TokenRow> {
@@ -426,12 +452,12 @@ export class WorkflowRuntime {
     }
     const action = body.action;
     const instanceId = await this.db.knex.transaction(async (trx) => {
-      const row0 = await trx('fw_wf_tasks').where({ id: taskId }).first();
-      if (!row0 || (Number(row0.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
-      // One state change of an instance at a time (several engine processes): lock the instance,
-      // then read the task again — a decision that committed meanwhile has closed it.
-      await this.lockInstance(trx, Number(row0.instance_id));
-      const row = this.db.dialect === 'pg' ? await trx('fw_wf_tasks').where({ id: taskId }).first() : row0;
+      // One state change of an instance at a time (several engine processes): PostgreSQL locks the
+      // task's instance (reading it, for the steps to come) before reading the task — so a decision
+      // that committed meanwhile is seen to have closed it. SQLite's one writer serialises anyway.
+      if (this.db.dialect === 'pg') await this.lockInstanceOfTask(trx, taskId);
+      const row = await trx('fw_wf_tasks').where({ id: taskId }).first();
+      if (!row || (Number(row.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
       const task = taskView(row);
       if (task.status !== 'open') throw conflict('任务已处理', 'The task is no longer open');
       if (!task.actions.includes(action)) {
@@ -460,8 +486,8 @@ export class WorkflowRuntime {
       await this.resume(trx, Number(row.token_id), signal);
       return task.instance;
     });
-    const task = taskView(await this.db.knex('fw_wf_tasks').where({ id: taskId }).first());
-    return { task, instance: await this.instanceView(this.db.knex, instanceId) };
+    const [taskRow, instance] = await Promise.all([this.db.knex('fw_wf_tasks').where({ id: taskId }).first(), this.instanceView(this.db.knex, instanceId)]);
+    return { task: taskView(taskRow), instance };
   }
 
   async inbox(actor: Actor, status: 'open' | 'done' | 'cc'): Promise<TaskView[]> {
@@ -490,9 +516,12 @@ export class WorkflowRuntime {
   }
 
   async instanceView(trx: Knex, id: number): Promise<InstanceView> {
-    const i = await this.loadInstance(trx, id);
-    const tokens = await trx('fw_wf_tokens').where({ instance_id: id }).whereIn('status', ['active', 'waiting']).select('node_id');
-    const history = await trx('fw_wf_history as h').leftJoin('fw_users as u', 'u.id', 'h.actor').where('h.instance_id', id).orderBy('h.id').select('h.*', 'u.display_name as actor_name');
+    // Three reads at once (PostgreSQL's pool runs them side by side; SQLite queues them).
+    const [i, tokens, history] = await Promise.all([
+      this.loadInstance(trx, id),
+      trx('fw_wf_tokens').where({ instance_id: id }).whereIn('status', ['active', 'waiting']).select('node_id'),
+      trx('fw_wf_history as h').leftJoin('fw_users as u', 'u.id', 'h.actor').where('h.instance_id', id).orderBy('h.id').select('h.*', 'u.display_name as actor_name'),
+    ]);
     const row = i as InstanceRow & { started_at: string; ended_at?: string | null };
     const def = await this.definition(trx, i.workflow, i.revision).catch(() => null);
     const nodeLabel = (nodeId: string | null) => (nodeId && def ? ((def.nodes.find((n) => n.id === nodeId)?.label as Label | undefined) ?? null) : null);
