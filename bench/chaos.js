@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCluster, ADMIN_PASSWORD, sleep } from './lib/cluster.js';
 import { setupMixed, createMixedLoad, addTicketField, drainWorkflows, verifyMixed, violationCount, figures } from './lib/mixed-load.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -206,5 +207,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   console.log(md);
   if (!r.ok) console.log(JSON.stringify({ unexplained: r.unexplained.slice(0, 20), staleReads: r.staleReads.slice(0, 20), violations: Object.fromEntries(Object.entries(r.violations).map(([k, x]) => [k, x.slice(0, 10)])), drain: r.drain, metadata: r.metadata }, null, 2));
   appendSummary(md);
+  recordFigures([{
+    bench: 'chaos.js', db: 'pg', measure: `kill -9 under mixed load: ${r.kills} kill(s), ${r.requests.acknowledged.toLocaleString('en-US')} acknowledged requests; lost writes, effects twice, unexplained errors`,
+    value: r.unexplained.length + violationCount(r), unit: 'violations', target: '0', met: r.ok, command: `node bench/chaos.js${a.quick ? ' --quick' : ''}`,
+  }]);
   process.exit(r.ok ? 0 : 1);
 }

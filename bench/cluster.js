@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createCluster, ADMIN_PASSWORD, sleep } from './lib/cluster.js';
 import { setupMixed, createMixedLoad, drainWorkflows, verifyMixed, violationCount, figures } from './lib/mixed-load.js';
 import { processCpuMs, commandCpuMs } from './lib/procs.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -114,5 +115,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (!r.ok) console.log(JSON.stringify({ errorsSeen: r.errorsSeen, violations: Object.fromEntries(Object.entries(r.violations).map(([k, x]) => [k, x.slice(0, 10)])) }, null, 2));
   fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
   fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), md + '\n');
+  recordFigures([{
+    bench: 'cluster.js', db: 'pg', measure: `mixed load through the proxy, ${r.processes} processes, ${r.clients} clients (errors ${r.figures.errors}, checks ${r.ok ? 'pass' : 'FAIL'})`,
+    value: r.figures.rps, unit: 'req/s', target: 'zero errors', met: r.ok, command: `node bench/cluster.js${a.quick ? ' --quick' : ''}`,
+  }]);
   process.exit(r.ok ? 0 : 1);
 }

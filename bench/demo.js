@@ -26,6 +26,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createDatabases } from './lib/db.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -124,3 +125,7 @@ console.log('\n' + text);
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'demo.json'), JSON.stringify({ results, machine: { cpus: os.cpus().length, node: process.version } }, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), text + '\n');
+recordFigures([...groups.values()].map((rs) => {
+  const best = rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return { bench: 'demo.js', db: best.dialect, measure: `demo dealer, ${fmt(best.scale)} orders → ${fmt(best.records)} records (${fmt(best.rate)} records/s)`, value: best.seconds, unit: 's', command: best.scale >= 1_000_000 ? 'BENCH_DEMO_1M=1 node bench/demo.js --db sqlite' : `node bench/demo.js --db ${best.dialect}` };
+}));

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { LEAD_FORM, TABLE, prng, makeLead } from './lib/data.js';
 import { createDatabases, openEngineDb } from './lib/db.js';
 import { startServer, cleanupAll, onCleanup } from './lib/procs.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -138,3 +139,4 @@ console.log(lines.join('\n'));
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'import.json'), JSON.stringify(out, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), '\n' + lines.join('\n'));
+recordFigures(out.map((r) => ({ bench: 'import.js', db: r.dialect, measure: `CSV import of ${r.rows.toLocaleString('en-US')} rows, ${r.mode} (${(r.wallMs / 1000).toFixed(1)} s)`, value: r.rowsPerSec, unit: 'rows/s', command: `node bench/import.js${args.quick ? ' --quick' : ''} --db ${r.dialect}` })));

@@ -25,6 +25,7 @@ import { LEAD_FORM, TABLE, LIST_FILTER, prng, makeLead, leadRow } from './lib/da
 import { createDatabases, openEngineDb } from './lib/db.js';
 import { Client, runLoad, summarize } from './lib/load.js';
 import { startServer, cleanupAll, onCleanup } from './lib/procs.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -200,3 +201,8 @@ console.log(lines.join('\n'));
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'large-list.json'), JSON.stringify(results, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), '\n' + lines.join('\n'));
+recordFigures(results.flatMap((r) => r.scenarios.map((s) => ({
+  bench: 'large-list.js', db: r.dialect, measure: `list at ${r.rows.toLocaleString('en-US')} rows, ${s.scenario}: p50 (p99 ${s.engine.p99.toFixed(0)} ms)`,
+  value: s.engine.p50, unit: 'ms', floor: s.floor.p50, ratio: s.engine.p50 / s.floor.p50,
+  command: `node bench/large-list.js${args.quick ? ' --quick' : ''}${args.rows ? ` --rows ${args.rows}` : ''} --db ${r.dialect}`,
+}))));

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { createDatabases } from './lib/db.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -90,3 +91,4 @@ console.log('\n' + text);
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'pack.json'), JSON.stringify({ results }, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), text + '\n');
+recordFigures(results.map((r) => ({ bench: 'pack.js', db: r.dialect, measure: `dealership pack install (${r.docs} documents), median; floor: the same DDL, raw`, value: r.median, unit: 'ms', floor: r.floorMedian, ratio: r.median / r.floorMedian, target: '≤ 2,000 ms', met: r.median <= 2000, command: `node bench/pack.js${args.quick ? ' --quick' : ''} --db ${r.dialect}` })));

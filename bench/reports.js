@@ -23,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createDatabases } from './lib/db.js';
+import { recordFigures } from './lib/figures.js';
 
 process.env.FORMWORK_LOG = 'off';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -194,3 +195,4 @@ console.log(lines.join('\n'));
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'reports.json'), JSON.stringify(results, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), '\n' + lines.join('\n'));
+recordFigures(results.map((r) => ({ bench: 'reports.js', db: r.dialect, measure: `report over ${ORDERS.toLocaleString('en-US')} orders (${r.groups} groups), p50; floor: hand-written SQL`, value: r.reportMs, unit: 'ms', floor: r.rawMs, ratio: r.ratio, target: `≤ ${TARGET}×`, met: r.ratio <= TARGET, command: `node bench/reports.js${args.quick ? ' --quick' : ''} --db ${r.dialect}` })));

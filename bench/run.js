@@ -19,6 +19,7 @@ import { Client, runLoad, summarize } from './lib/load.js';
 import { LEAD_FORM, enginePaths, floorPaths, makeLead, makeUpdate, prng, LIST_PAGES } from './lib/data.js';
 import { createDatabases, openEngineDb, createFloorTable, compareSchemas, seed, rowCount, removeLeftovers } from './lib/db.js';
 import { verdict, writeResults, dialectSection } from './lib/report.js';
+import { recordFigures } from './lib/figures.js';
 import { analyzeProfile, profileText } from './lib/profile.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -337,6 +338,12 @@ const summary = writeResults(RESULTS, {
   ...all,
   profiles: all.profiles.map((p) => ({ dialect: p.dialect, who: p.who, file: p.file, busyMs: p.analysis.busyMs, modules: p.analysis.modules, self: p.analysis.self, inclusive: p.analysis.inclusive.slice(0, 80), text: p.text })),
 });
+{
+  const cmd = `node bench/run.js${config.quick ? ' --quick' : ''}`;
+  recordFigures(all.dialects.flatMap((d) => Object.entries(d.ops).map(([op, r]) => (r.verdict.metric === 'p50'
+    ? { bench: 'run.js', db: d.dialect, measure: `${op}: p50 at ${d.rows.toLocaleString('en-US')} rows`, value: r.engine.p50, unit: 'ms', floor: r.floor.p50, ratio: r.verdict.ratio, target: r.verdict.target, met: r.verdict.met, command: `${cmd} --db ${d.dialect}` }
+    : { bench: 'run.js', db: d.dialect, measure: `${op}: requests/s (p50 ${r.engine.p50?.toFixed(1)} ms, p99 ${r.engine.p99?.toFixed(1)} ms)`, value: r.engine.rps, unit: 'req/s', floor: r.floor.rps, ratio: r.verdict.ratio, target: r.verdict.target === '—' ? undefined : r.verdict.target, met: r.verdict.met ?? undefined, command: `${cmd} --db ${d.dialect}` }))));
+}
 process.stdout.write(summary.split('\n').filter((l) => l.startsWith('- ') && /: (met|MISSED) /.test(l)).join('\n') + '\n');
 process.stdout.write(`\nWrote ${path.relative(process.cwd(), path.join(RESULTS, 'summary.md'))} and ${path.relative(process.cwd(), path.join(RESULTS, 'records.json'))}\n`);
 clearTimeout(watchdog);

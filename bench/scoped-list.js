@@ -18,6 +18,7 @@ import { LEAD_FORM, TABLE, LIST_FILTER, prng, makeLead, leadRow } from './lib/da
 import { createDatabases, openEngineDb } from './lib/db.js';
 import { Client, runLoad, summarize } from './lib/load.js';
 import { startServer, cleanupAll, onCleanup } from './lib/procs.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -131,3 +132,7 @@ console.log(lines.join('\n'));
 fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
 fs.writeFileSync(path.join(HERE, 'results', 'scoped-list.json'), JSON.stringify(out, null, 2));
 fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), '\n' + lines.join('\n'));
+recordFigures(out.map((r) => ({
+  bench: 'scoped-list.js', db: r.dialect, measure: `list as an advisor (row scope + hidden field), p50 at ${r.rows.toLocaleString('en-US')} rows; floor: the same list as an administrator`,
+  value: r.advisor.p50, unit: 'ms', floor: r.admin.p50, ratio: r.ratio, target: '≤ 1.20×', met: r.ratio <= 1.2, command: `node bench/scoped-list.js${args.quick ? ' --quick' : ''} --db ${r.dialect}`,
+})));

@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCluster, ADMIN_PASSWORD, rssBytes, sleep } from './lib/cluster.js';
 import { setupMixed, createMixedLoad, drainWorkflows, verifyMixed, violationCount, figures } from './lib/mixed-load.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
@@ -190,5 +191,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
   fs.writeFileSync(path.join(HERE, 'results', 'soak.json'), JSON.stringify(results, null, 2));
   fs.appendFileSync(path.join(HERE, 'results', 'summary.md'), md + '\n');
+  recordFigures(results.flatMap((r) => Object.entries(r.memory).map(([proc, m]) => ({
+    bench: 'soak.js', db: r.dialect, measure: `${r.minutes} min mixed load (${Math.round(r.requests.rps)} req/s, errors ${r.requests.errors}): process ${proc} RSS at the end (warm ${Math.round(m.warmMb)} MB, peak ${Math.round(m.peakMb)} MB)`,
+    value: m.endMb, unit: 'MB', target: '≤ 1.5× warm, peak ≤ 400 MB', met: m.pass, command: `node bench/soak.js --db ${r.dialect}${a.minutes ? ` --minutes ${a.minutes}` : ''}`,
+  }))));
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 }

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { createDatabase, removeLeftovers, TMP_PREFIX } from './workflow-lib/db.js';
 import { percentile, summaryMarkdown, int, ms } from './workflow-lib/report.js';
 import { snapshot, delta, waitQuiet } from './workflow-lib/cpu.js';
+import { recordFigures } from './lib/figures.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -407,6 +408,13 @@ if (fs.existsSync(summaryFile)) {
   const b = text.indexOf(END);
   if (a >= 0 && b > a) text = text.slice(0, a).trimEnd() + '\n' + text.slice(b + END.length).replace(/^\n+/, '\n');
   fs.writeFileSync(summaryFile, text.trimEnd() + `\n\n${START}\n${summary}${END}\n`);
+}
+{
+  const cmd = (d) => `node bench/workflow.js${config.quick ? ' --quick' : ''} --db ${d}${args.approvals ? ` --approvals ${args.approvals}` : ''}${args.timers ? ` --timers ${args.timers}` : ''}`;
+  recordFigures(all.dialects.flatMap((d) => [
+    { bench: 'workflow.js', db: d.dialect, measure: `task completion p99 (${int(d.approvals.completed)} approvals, ${config.workers} concurrent; p50 ${ms(d.approvals.p50)} ms)`, value: d.approvals.p99, unit: 'ms', target: `≤ ${config.p99TargetMs} ms`, met: d.approvals.p99 <= config.p99TargetMs, command: cmd(d.dialect) },
+    ...d.timers.map((t) => ({ bench: 'workflow.js', db: d.dialect, measure: `${int(t.jobs)} due timers fired, ${t.workers} worker(s) (${int(t.jobsPerSec)} jobs/s)`, value: t.ms / 1000, unit: 's', target: `≤ ${(t.targetMs / 1000).toFixed(0)} s`, met: t.ms <= t.targetMs, command: cmd(d.dialect) })),
+  ]));
 }
 const failed = all.dialects.some((d) => !d.approvals.check.ok || d.timers.some((t) => !t.check.ok));
 process.stdout.write(`\nWrote ${path.relative(process.cwd(), path.join(RESULTS, 'workflow.json'))}${fs.existsSync(summaryFile) ? ` and appended to ${path.relative(process.cwd(), summaryFile)}` : ''}\n`);
