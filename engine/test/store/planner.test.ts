@@ -402,14 +402,15 @@ describe.each(DIALECTS)('table planner on %s', (dialect) => {
   it('a failing step mid-plan rolls everything back', async () => {
     const { doc: v1 } = await publish(null, form('roll', [F('p', 'number'), F('q', 'text')]));
     const id = await insertRecord(v1, { p: 2.5, q: 'z' });
-    // Something in the way of the last step: an index already named like the one the plan adds.
-    await k.raw(`CREATE INDEX "${indexName('ix', 't_roll', 'q')}" ON "t_roll" ("p")`);
+    // Something in the way of the last step: an index already named like the unique index the
+    // plan adds (a plain index is created IF NOT EXISTS — it may exist as a derived one — a unique one never).
+    await k.raw(`CREATE INDEX "${indexName('ux', 't_roll', 'q')}" ON "t_roll" ("p")`);
     const d = clone(v1);
     d.fields.push(F('a', 'text'));
     byKey(d, 'p').type = 'money';
-    byKey(d, 'q').indexed = true;
+    byKey(d, 'q').unique = true;
     const next = prepareForPublish(v1, d);
-    expect(planForm(v1, next).steps.map((s) => s.op)).toEqual(['add_column', 'change_type', 'add_index']);
+    expect(planForm(v1, next).steps.map((s) => s.op)).toEqual(['add_column', 'change_type', 'add_unique']);
     await expect(publish(v1, d)).rejects.toThrow(/already exists/);
     expect(await columnExists(k, dialect, 't_roll', 'a')).toBe(false);
     expect(Number((await k('t_roll').where({ id }).first()).p)).toBe(2.5);
