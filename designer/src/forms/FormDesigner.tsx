@@ -8,8 +8,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Badge, Button, Empty, Space, Spin, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { ArrowLeftOutlined, CloudUploadOutlined, HistoryOutlined, RedoOutlined, SaveOutlined, UndoOutlined } from '@ant-design/icons';
 import {
-  closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useSensor, useSensors,
-  type CollisionDetection, type DragEndEvent, type DragStartEvent,
+  DndContext, DragOverlay, KeyboardSensor, PointerSensor, useSensor, useSensors,
+  type ClientRect, type CollisionDetection, type DragEndEvent, type DragStartEvent, type DroppableContainer, type UniqueIdentifier,
 } from '@dnd-kit/core';
 import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { useTranslation } from 'react-i18next';
@@ -33,13 +33,77 @@ const EMPTY_DOC: FormDef = { key: '', label: '', fields: [] };
 const NO_ERRORS: PlacedErrors = { byField: new Map(), form: [] };
 const NONE: Array<{ path: string; message: string }> = [];
 
-/** Cards first; the canvas itself only when the pointer is over no card (append at the end). */
-const collision: CollisionDetection = (args) => {
-  const within = pointerWithin(args);
-  const cards = within.filter((c) => c.id !== 'canvas');
-  if (cards.length) return cards;
-  if (within.length) return within;
-  return closestCenter({ ...args, droppableContainers: args.droppableContainers.filter((c) => c.id !== 'canvas') });
+type Box = { top: number; left: number; bottom: number; right: number };
+interface RectSnapshot { x: number; y: number; probe: UniqueIdentifier | null; boxes: Map<UniqueIdentifier, Box> }
+/** Per droppable-rect map (dnd-kit makes a new one whenever it measures): plain copies of the rects. */
+const snapshots = new WeakMap<object, RectSnapshot>();
+const pageScroll = () => {
+  const el = document.scrollingElement ?? document.documentElement;
+  return { x: el.scrollLeft, y: el.scrollTop };
+};
+
+/**
+ * The droppable rects as plain boxes in current viewport coordinates. dnd-kit's rects follow the
+ * page scroll through getters that read the scroll position on every access, so testing 200
+ * cards costs 800 scroll reads per pointer move (the largest script cost of a drag on a 200-field
+ * form). The cards scroll with the page, so the rects are copied once per measurement and shifted
+ * by the page scroll since; one live rect is compared with its shifted copy on every call, and the
+ * copies are taken again if they disagree (another scroller moved, say).
+ */
+function boxesOf(droppableRects: Map<UniqueIdentifier, ClientRect>): { boxes: Map<UniqueIdentifier, Box>; dx: number; dy: number } {
+  const now = pageScroll();
+  let snap = snapshots.get(droppableRects);
+  if (snap && snap.probe != null) {
+    const live = droppableRects.get(snap.probe)!;
+    const copy = snap.boxes.get(snap.probe)!;
+    if (Math.abs(live.top - (copy.top + snap.y - now.y)) > 0.01 || Math.abs(live.left - (copy.left + snap.x - now.x)) > 0.01) snap = undefined;
+  }
+  if (!snap) {
+    const boxes = new Map<UniqueIdentifier, Box>();
+    let probe: UniqueIdentifier | null = null;
+    for (const [id, r] of droppableRects) {
+      boxes.set(id, { top: r.top, left: r.left, bottom: r.bottom, right: r.right });
+      if (probe == null) probe = id;
+    }
+    snap = { ...now, probe, boxes };
+    snapshots.set(droppableRects, snap);
+  }
+  return { boxes: snap.boxes, dx: snap.x - now.x, dy: snap.y - now.y };
+}
+
+/**
+ * Cards first; the canvas itself only when the pointer is over no card (append at the end); with
+ * the pointer over neither (or a keyboard drag), the card closest to the dragged item. The same
+ * answers as dnd-kit's pointerWithin and closestCenter, computed on the copied rects (boxesOf).
+ */
+const collision: CollisionDetection = ({ droppableContainers, droppableRects, pointerCoordinates: p, collisionRect }) => {
+  const { boxes, dx, dy } = boxesOf(droppableRects);
+  const hits: Array<{ id: UniqueIdentifier; data: { droppableContainer: DroppableContainer; value: number } }> = [];
+  let canvas: (typeof hits)[number] | null = null;
+  if (p) {
+    for (const c of droppableContainers) {
+      const b = boxes.get(c.id);
+      if (!b) continue;
+      const top = b.top + dy, bottom = b.bottom + dy, left = b.left + dx, right = b.right + dx;
+      if (!(top <= p.y && p.y <= bottom && left <= p.x && p.x <= right)) continue;
+      const corners = Math.hypot(left - p.x, top - p.y) + Math.hypot(right - p.x, top - p.y) + Math.hypot(left - p.x, bottom - p.y) + Math.hypot(right - p.x, bottom - p.y);
+      const hit = { id: c.id, data: { droppableContainer: c, value: Number((corners / 4).toFixed(4)) } };
+      if (c.id === 'canvas') canvas = hit;
+      else hits.push(hit);
+    }
+    if (hits.length) return hits.sort((a, b) => a.data.value - b.data.value);
+    if (canvas) return [canvas];
+  }
+  const cx = collisionRect.left + collisionRect.width / 2;
+  const cy = collisionRect.top + collisionRect.height / 2;
+  const near: typeof hits = [];
+  for (const c of droppableContainers) {
+    const b = boxes.get(c.id);
+    if (!b || c.id === 'canvas') continue;
+    const value = Math.hypot((b.left + b.right) / 2 + dx - cx, (b.top + b.bottom) / 2 + dy - cy);
+    near.push({ id: c.id, data: { droppableContainer: c, value } });
+  }
+  return near.sort((a, b) => a.data.value - b.data.value);
 };
 
 const isEditable = (el: EventTarget | null) => {
@@ -340,7 +404,7 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
         <div className="fwd-designer">
           <Palette onAdd={addField} />
           <div>
-            <Canvas fields={live} selectedId={selectedId} activeId={dragging?.id ?? null} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
+            <Canvas fields={live} selectedId={selectedId} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
             <DeletedFields fields={deleted} onRestore={restoreField} onPurge={purgeField} />
           </div>
           <div className="fwd-side">

@@ -73,6 +73,13 @@ function titled(schema: unknown, t: (k: string, o?: Record<string, unknown>) => 
   return out;
 }
 
+/**
+ * rjsf's defaults filled in only where the schema requires them: by default it also fills optional
+ * objects whose arrays have minItems (an approval's `due.escalateTo` became `[{type:'user',users:[null]}]`,
+ * so every approval node dropped from the palette was invalid before anyone touched it).
+ */
+const DEFAULTS = { arrayMinItems: { populate: 'requiredOnly' }, emptyObjectFields: 'populateRequiredDefaults' } as const;
+
 /** uiSchema: JSON boxes for untyped properties (one level deep), no submit button. */
 function uiFor(schema: Schema, hide: string[]): UiSchema {
   const ui: UiSchema = { 'ui:submitButtonOptions': { norender: true } };
@@ -100,6 +107,7 @@ export const SchemaForm = memo(function SchemaForm({ schema, value, onChange, hi
         formData={value ?? {}}
         validator={validator}
         fields={{ json: JsonField }}
+        experimental_defaultFormStateBehavior={DEFAULTS}
         showErrorList={false}
         onChange={(e) => {
           const next = (e.formData ?? {}) as Record<string, unknown>;
