@@ -15,7 +15,7 @@ import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
 import { label } from '../i18n';
-import { navigate, setLeaveGuard } from '../router';
+import { navigate } from '../router';
 import { STATUS_COLOR, type DocumentSummary } from '../pages/Forms/index';
 import { Canvas } from './Canvas';
 import { DeletedFields } from './DeletedFields';
@@ -28,6 +28,7 @@ import { Preview } from './Preview';
 import { PublishDialog, type PlanStep } from './PublishDialog';
 import { RevisionsDrawer } from './RevisionsDrawer';
 import { useDocumentHistory } from './useDocumentHistory';
+import { useUnsavedGuard, useUndoKeys } from '../useEditorGuards';
 
 const EMPTY_DOC: FormDef = { key: '', label: '', fields: [] };
 const NO_ERRORS: PlacedErrors = { byField: new Map(), form: [] };
@@ -106,11 +107,6 @@ const collision: CollisionDetection = ({ droppableContainers, droppableRects, po
   return near.sort((a, b) => a.data.value - b.data.value);
 };
 
-const isEditable = (el: EventTarget | null) => {
-  const e = el as HTMLElement | null;
-  return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA' || e.isContentEditable);
-};
-
 export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const { t } = useTranslation();
   const { message, modal } = App.useApp();
@@ -164,33 +160,10 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const dirty = loaded && docJson !== savedJson;
 
   // Unsaved changes: leaving asks first (in-app navigation and closing the tab).
-  useEffect(() => {
-    if (!dirty) {
-      setLeaveGuard(null);
-      return;
-    }
-    setLeaveGuard(() => new Promise<boolean>((resolve) => {
-      modal.confirm({ title: t('unsavedTitle'), content: t('unsavedBody'), okText: t('leave'), cancelText: t('stay'), onOk: () => resolve(true), onCancel: () => resolve(false) });
-    }));
-    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', onUnload);
-    return () => window.removeEventListener('beforeunload', onUnload);
-  }, [dirty]);
-  useEffect(() => () => setLeaveGuard(null), []);
+  useUnsavedGuard(dirty);
 
   // Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y); inside a text box the browser's own undo applies.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || isEditable(e.target)) return;
-      const k = e.key.toLowerCase();
-      if (k === 'z' && !e.shiftKey) history.undo();
-      else if ((k === 'z' && e.shiftKey) || k === 'y') history.redo();
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [history.undo, history.redo]);
+  useUndoKeys(history.undo, history.redo);
 
   const live = useMemo(() => liveOf(doc), [doc]);
   const deleted = useMemo(() => doc.fields.filter((f) => f.deleted), [doc]);

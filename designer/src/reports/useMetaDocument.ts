@@ -7,14 +7,14 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { App } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
-import { setLeaveGuard } from '../router';
 import type { DocumentSummary } from '../pages/Forms/index';
 import { useDocumentHistory } from '../forms/useDocumentHistory';
 import type { Errors } from './model';
+import { useUnsavedGuard } from '../useEditorGuards';
 
 export function useMetaDocument<T extends { key: string }>(kind: 'reports' | 'dashboards', key: string, empty: T) {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const history = useDocumentHistory<T>(empty);
   const [loaded, setLoaded] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -47,19 +47,8 @@ export function useMetaDocument<T extends { key: string }>(kind: 'reports' | 'da
   const docJson = useMemo(() => JSON.stringify(history.doc), [history.doc]);
   const dirty = loaded && docJson !== savedJson;
 
-  useEffect(() => {
-    if (!dirty) {
-      setLeaveGuard(null);
-      return;
-    }
-    setLeaveGuard(() => new Promise<boolean>((resolve) => {
-      modal.confirm({ title: t('unsavedTitle'), content: t('unsavedBody'), okText: t('leave'), cancelText: t('stay'), onOk: () => resolve(true), onCancel: () => resolve(false) });
-    }));
-    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', onUnload);
-    return () => window.removeEventListener('beforeunload', onUnload);
-  }, [dirty]);
-  useEffect(() => () => setLeaveGuard(null), []);
+  // Unsaved changes: leaving asks first (in-app navigation and closing the tab).
+  useUnsavedGuard(dirty);
 
   const fail = (e: unknown) => {
     setBanner(errorText(e));

@@ -8,7 +8,7 @@ import { ArrowLeftOutlined, CloudUploadOutlined, HistoryOutlined, SaveOutlined }
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
 import { label } from '../i18n';
-import { navigate, setLeaveGuard } from '../router';
+import { navigate } from '../router';
 import { STATUS_COLOR } from '../pages/Forms/index';
 import { placeRoleErrors, toSave, type FormSummary, type PlacedRoleErrors, type RoleDef } from './model';
 import { PermissionMatrix } from './PermissionMatrix';
@@ -16,12 +16,13 @@ import { RoleRevisions } from './RoleRevisions';
 import { RoleSettings } from './RoleSettings';
 import { RoleUsers } from './RoleUsers';
 import './words';
+import { useUnsavedGuard } from '../useEditorGuards';
 
 const NO_ERRORS: PlacedRoleErrors = { byForm: new Map(), role: [] };
 
 export default function RoleDesigner({ role: roleKey }: { role: string }) {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const [doc, setDoc] = useState<RoleDef | null>(null);
   const [savedJson, setSavedJson] = useState('');
   const [forms, setForms] = useState<FormSummary[]>([]);
@@ -54,19 +55,7 @@ export default function RoleDesigner({ role: roleKey }: { role: string }) {
   }, [load]);
 
   const dirty = useMemo(() => !!doc && JSON.stringify(toSave(doc)) !== savedJson, [doc, savedJson]);
-  useEffect(() => {
-    if (!dirty) {
-      setLeaveGuard(null);
-      return;
-    }
-    setLeaveGuard(() => new Promise<boolean>((resolve) => {
-      modal.confirm({ title: t('roles.leaveTitle'), content: t('roles.leaveBody'), okText: t('roles.leave'), cancelText: t('roles.stay'), onOk: () => resolve(true), onCancel: () => resolve(false) });
-    }));
-    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', onUnload);
-    return () => window.removeEventListener('beforeunload', onUnload);
-  }, [dirty]);
-  useEffect(() => () => setLeaveGuard(null), []);
+  useUnsavedGuard(dirty, { title: 'roles.leaveTitle', body: 'roles.leaveBody', leave: 'roles.leave', stay: 'roles.stay' });
 
   const showError = (e: unknown, sent: RoleDef) => {
     setBanner(errorText(e));

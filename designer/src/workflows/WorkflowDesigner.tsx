@@ -13,7 +13,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
 import { label, msgText } from '../i18n';
-import { navigate, setLeaveGuard } from '../router';
+import { navigate } from '../router';
 import { STATUS_COLOR, type DocumentSummary } from '../pages/Forms/index';
 import { liveOf, type FormDef } from '../forms/model';
 import { useDocumentHistory } from '../forms/useDocumentHistory';
@@ -31,13 +31,9 @@ import { RevisionsDrawer } from './RevisionsDrawer';
 import { WorkflowSettings } from './WorkflowSettings';
 import './words';
 import './workflows.css';
+import { useUnsavedGuard, useUndoKeys } from '../useEditorGuards';
 
 const EMPTY: WorkflowDef = { key: '', label: '', trigger: { type: 'record_created' }, nodes: [], edges: [] };
-
-const isEditable = (el: EventTarget | null) => {
-  const e = el as HTMLElement | null;
-  return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA' || e.isContentEditable);
-};
 
 export default function WorkflowDesignerPage({ wf }: { wf: string }) {
   return (
@@ -50,7 +46,7 @@ export default function WorkflowDesignerPage({ wf }: { wf: string }) {
 function WorkflowDesigner({ wf: key }: { wf: string }) {
   const flow = useReactFlow();
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const { catalogue, error: catalogueError } = useCatalogue();
   const history = useDocumentHistory<WorkflowDef>(EMPTY);
   const { doc, apply } = history;
@@ -107,32 +103,11 @@ function WorkflowDesigner({ wf: key }: { wf: string }) {
   const docJson = useMemo(() => JSON.stringify(doc), [doc]);
   const dirty = loaded && docJson !== savedJson;
 
-  useEffect(() => {
-    if (!dirty) {
-      setLeaveGuard(null);
-      return;
-    }
-    setLeaveGuard(() => new Promise<boolean>((resolve) => {
-      modal.confirm({ title: t('unsavedTitle'), content: t('unsavedBody'), okText: t('leave'), cancelText: t('stay'), onOk: () => resolve(true), onCancel: () => resolve(false) });
-    }));
-    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', onUnload);
-    return () => window.removeEventListener('beforeunload', onUnload);
-  }, [dirty]);
-  useEffect(() => () => setLeaveGuard(null), []);
+  // Unsaved changes: leaving asks first (in-app navigation and closing the tab).
+  useUnsavedGuard(dirty);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || isEditable(e.target)) return;
-      const k = e.key.toLowerCase();
-      if (k === 'z' && !e.shiftKey) history.undo();
-      else if ((k === 'z' && e.shiftKey) || k === 'y') history.redo();
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [history.undo, history.redo]);
+  // Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y); inside a text box the browser's own undo applies.
+  useUndoKeys(history.undo, history.redo);
 
   // ---- edits -------------------------------------------------------------------------------
   const select = useCallback((s: Selection) => {
