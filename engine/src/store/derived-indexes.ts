@@ -20,6 +20,7 @@ import type { Db } from './connection.js';
 import type { CompiledForm } from './compiled-form.js';
 import { columnKind, fieldTypeSpec } from '../meta/field-types.js';
 import { indexName, q } from './ddl.js';
+import { fieldIndexKind } from './planner.js';
 import { ruleVars } from '../rules/deps.js';
 import type { FieldDef } from '../meta/types.js';
 import type { DocumentService } from '../documents/document-service.js';
@@ -43,13 +44,9 @@ export interface DerivedIndexSources {
   views: Array<{ id: number; form: string; filter: unknown; sort: string | null }>;
 }
 
-/** Indexed already (by the field's definition) or by the system table's own indexes. */
-function alreadyIndexed(f: FieldDef): boolean {
-  return !!(f.indexed || f.unique || f.type === 'relation' || f.type === 'user' || f.type === 'department' || f.type === 'autonumber');
-}
-
 function indexable(f: FieldDef | undefined): f is FieldDef {
-  if (!f || !f.column || f.sensitive || alreadyIndexed(f)) return false;
+  // a field indexed by its own definition (the planner's index) needs no second one
+  if (!f || !f.column || f.sensitive || fieldIndexKind(f) !== null) return false;
   if (f.formula !== undefined && f.stored === false) return false;
   // long text (textarea) is left out: a btree entry has a size limit a long value would break
   const kind = columnKind(f);
