@@ -135,7 +135,7 @@ describe('packs screens', () => {
       await page.locator('#export-name').fill('customers_only');
       await page.locator('#export-version').fill('2.1.0');
       await shot(page, 'packs-01-export-wizard');
-      const download = page.waitForEvent('download');
+      const download = page.waitForEvent('download', { timeout: 90_000 });
       await page.getByTestId('export-submit').click();
       const file = await download;
       expect(file.suggestedFilename()).toBe('customers_only-2.1.0.json');
