@@ -93,7 +93,7 @@ describe('report and dashboard designer', () => {
       await page.locator('#new-doc-key').fill(REPORT);
       await pick(page, 'new-doc-source', '(customer)', 'customer');
       await page.getByTestId('new-doc-ok').click();
-      await page.getByTestId(`report-designer-${REPORT}`).waitFor();
+      await page.getByTestId(`report-designer-${REPORT}`).waitFor({ timeout: 60_000 }); // the first open loads the designer chunk: slow on a busy machine
 
       // A new report counts the records: one row before any dimension.
       const total = (await call(page, 'GET', '/api/records/customer?pageSize=1')).body.total as number;
@@ -152,7 +152,7 @@ describe('report and dashboard designer', () => {
       await page.locator('#new-doc-zh').fill('客户看板');
       await page.locator('#new-doc-key').fill(DASHBOARD);
       await page.getByTestId('new-doc-ok').click();
-      await page.getByTestId(`dashboard-designer-${DASHBOARD}`).waitFor();
+      await page.getByTestId(`dashboard-designer-${DASHBOARD}`).waitFor({ timeout: 60_000 });
 
       await pick(page, 'add-widget', `(${REPORT})`, REPORT);
       await page.getByTestId('dw-w1').waitFor();
