@@ -251,9 +251,15 @@ export async function runTwoProcesses({ records = 24, pgUrl = DEFAULT_PG, log = 
     await writeRound(records);
     // One update through the other process of each of the first 4 records, read back through the writer.
     for (const w of written.slice(0, 4)) {
-      const cur = must(await call(other(w.via).url, 'GET', `/api/records/visit/${w.id}`, { token }), 200, 'read');
-      const upd = await call(other(w.via).url, 'PATCH', `/api/records/visit/${w.id}`, { token, body: { note: `updated on ${other(w.via).name}`, _version: cur._version } });
-      // A running workflow may have changed the record meanwhile: a stale _version is a clean conflict.
+      // A running workflow may change the record between our read and our write: the stale
+      // _version is then a clean 409 conflict, and a careful client reads again and retries.
+      let upd;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const cur = must(await call(other(w.via).url, 'GET', `/api/records/visit/${w.id}`, { token }), 200, 'read');
+        upd = await call(other(w.via).url, 'PATCH', `/api/records/visit/${w.id}`, { token, body: { note: `updated on ${other(w.via).name}`, _version: cur._version } });
+        if (upd.status !== 409) break;
+        await sleep(50 + Math.floor(Math.random() * 100));
+      }
       if (upd.status === 200) {
         const again = await call((w.via === 'A' ? A : B).url, 'GET', `/api/records/visit/${w.id}`, { token });
         if (again.body.note === `updated on ${other(w.via).name}`) crossUpdates++;
