@@ -168,11 +168,7 @@ export class WorkflowRuntime {
    */
   private async lockInstance(trx: Knex, id: number): Promise<boolean> {
     if (this.db.dialect !== 'pg') return false;
-    let held = this.locksIn.get(trx);
-    if (!held) {
-      held = new Set();
-      this.locksIn.set(trx, held);
-    }
+    const held = perTransaction(this.locksIn, trx, () => new Set());
     // A lock is held to the end of the transaction: taking it again is a round trip for nothing.
     if (held.has(id)) return false;
     await trx('fw_wf_instances').where({ id }).forUpdate().select('id');
@@ -188,18 +184,8 @@ export class WorkflowRuntime {
     const r = await trx('fw_wf_instances').whereIn('id', trx('fw_wf_tasks').where({ id: taskId }).select('instance_id')).forUpdate().first();
     if (!r) return;
     const id = Number(r.id);
-    let held = this.locksIn.get(trx);
-    if (!held) {
-      held = new Set();
-      this.locksIn.set(trx, held);
-    }
-    held.add(id);
-    let m = this.instancesIn.get(trx);
-    if (!m) {
-      m = new Map();
-      this.instancesIn.set(trx, m);
-    }
-    m.set(id, instanceRow(r));
+    perTransaction(this.locksIn, trx, () => new Set()).add(id);
+    perTransaction(this.instancesIn, trx, () => new Map()).set(id, instanceRow(r));
   }
 
   /** Tokens whose state a step set and that is not written yet (advance writes it). */
@@ -222,11 +208,7 @@ export class WorkflowRuntime {
   private readonly recordsIn = new WeakMap<object, Map<string, ApiRecord | null>>();
 
   private async instanceIn(trx: Knex, id: number): Promise<InstanceRow> {
-    let m = this.instancesIn.get(trx);
-    if (!m) {
-      m = new Map();
-      this.instancesIn.set(trx, m);
-    }
+    const m = perTransaction(this.instancesIn, trx, () => new Map());
     let r = m.get(id);
     if (!r) {
       r = await this.loadInstance(trx, id);
@@ -252,11 +234,7 @@ export class WorkflowRuntime {
     if (!node) throw new Error(`workflow ${def.key} has no node ${token.node_id}`);
     let record: ApiRecord | null = null;
     if (instance.form && instance.record_id != null && !RECORDLESS_NODES.has(node.type)) {
-      let m = this.recordsIn.get(trx);
-      if (!m) {
-        m = new Map();
-        this.recordsIn.set(trx, m);
-      }
+      const m = perTransaction(this.recordsIn, trx, () => new Map());
       const key = `${instance.form}:${instance.record_id}`;
       if (m.has(key)) record = m.get(key)!;
       else {
@@ -676,4 +654,14 @@ export class WorkflowRuntime {
   published(): Array<{ def: WorkflowDef; revision: number }> {
     return this.workflows.values().map((def: any) => ({ def, revision: def.__revision as number }));
   }
+}
+
+/** The value a transaction keeps in one of the runtime's per-transaction maps, made on first use. */
+function perTransaction<V>(map: WeakMap<object, V>, trx: object, make: () => V): V {
+  let v = map.get(trx);
+  if (v === undefined) {
+    v = make();
+    map.set(trx, v);
+  }
+  return v;
 }
