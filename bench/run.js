@@ -176,8 +176,11 @@ async function measureOp(op, engine, floor) {
 }
 
 // ---- sanity: both servers return the same records for the same requests ----
+/** Equal as JSON values: the order of an object's keys does not count. */
 function sameJson(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
+  const canonical = (v) => (Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 async function crossCheck(engine, floor, rows) {
   const ep = enginePaths();
@@ -195,7 +198,10 @@ async function crossCheck(engine, floor, rows) {
     // the cursors encode the same position differently (the engine's is opaque): compare whether there is one
     const cursorless = (x) => ({ ...x, next: x?.next == null ? null : 'cursor' });
     if (a.status !== 200 || b.status !== 200 || !sameJson(cursorless(a.body), cursorless(b.body))) {
-      throw new Error(`list page ${page} differs:\nengine ${a.status} ${JSON.stringify(a.body).slice(0, 2000)}\nfloor  ${b.status} ${JSON.stringify(b.body).slice(0, 2000)}`);
+      const meta = (x) => JSON.stringify({ ...cursorless(x), items: x?.items?.length });
+      const i = (a.body?.items ?? []).findIndex((r, k) => !sameJson(r, b.body?.items?.[k]));
+      throw new Error(`list page ${page} differs (${a.status} / ${b.status}):\nengine ${meta(a.body)}\nfloor  ${meta(b.body)}` +
+        (i >= 0 ? `\nfirst differing item #${i}:\nengine ${JSON.stringify(a.body.items[i])}\nfloor  ${JSON.stringify(b.body.items?.[i])}` : ''));
     }
     if (page === 1) log(`  cross-check: list total ${a.body.total}, ${a.body.items.length} items per page, same on both`);
   }

@@ -204,7 +204,7 @@ export function createFloorApp(knex, { dialect, token }) {
     const last = rows[rows.length - 1];
     const next = all.length > pageSize ? Buffer.from(JSON.stringify(order.map((o) => last[o.column]))).toString('base64url') : null;
     const n = Number(count.n);
-    res.json({ items: rows.map(toApi), total: Math.min(n, COUNT_CAP), page, pageSize, ...(n > COUNT_CAP ? { totalCapped: true } : {}), next });
+    res.json({ items: rows.map(toApi), total: Math.min(n, COUNT_CAP), page, pageSize, next, ...(n > COUNT_CAP ? { totalCapped: true } : {}) });
   });
 
   app.patch('/leads/:id', async (req, res) => {

@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, errorText, get } from '../api';
 import { downloadJson, type Bundle } from './model';
 import './words';
+import { validated } from '../validated';
 
 const NAME_RE = /^[a-z][a-z0-9_-]{0,63}$/;
 const SEMVER_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
@@ -31,7 +32,8 @@ export function ExportWizard({ open, onClose }: { open: boolean; onClose: () => 
   const modules = useMemo(() => [...counts.keys()].sort(), [counts]);
 
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validated(form);
+    if (!v) return; // the form shows what is missing
     setBusy(true);
     setError(null);
     try {

@@ -6,6 +6,7 @@ import { KEY_RE } from '../../../engine/src/meta/types';
 import { api, ApiError, errorText } from '../api';
 import { navigate } from '../router';
 import './words';
+import { validated } from '../validated';
 
 const POINTER_TO_FIELD: Record<string, string> = { '/key': 'key', '/label': 'zh', '/label/zh-CN': 'zh', '/label/en': 'en', '/module': 'module' };
 
@@ -15,7 +16,8 @@ export function NewRoleDialog({ open, taken, onClose }: { open: boolean; taken: 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validated(form);
+    if (!v) return; // the form shows what is missing
     setBusy(true);
     setError(null);
     try {

@@ -169,6 +169,10 @@ describe('designer end to end: a trade-in application built in the browser and u
       await page.locator('#new-wf-key').fill(WF);
       await pickById(page, 'new-wf-form', `(${FORM})`, FORM);
       await page.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+      // The dialog closes once the server has the draft; if it stays, say what it shows.
+      await page.getByRole('dialog').waitFor({ state: 'hidden', timeout: 30_000 }).catch(async () => {
+        throw new Error(`the new-workflow dialog stayed open: ${await page.getByRole('dialog').innerText()}`);
+      });
       // Generous: the designer's chunk and React Flow load on first use.
       await page.getByTestId(`wf-designer-${WF}`).waitFor(LONG);
       await page.getByTestId('wf-node-start').waitFor();

@@ -7,6 +7,7 @@ import { KEY_RE } from '../../../../engine/src/meta/types';
 import { api, ApiError, errorText, get } from '../../api';
 import { label } from '../../i18n';
 import { navigate } from '../../router';
+import { validated } from '../../validated';
 
 export interface DocumentSummary { key: string; label: unknown; module: string | null; revision: number | null; status: 'draft' | 'published' | 'modified' }
 
@@ -73,7 +74,8 @@ function NewFormDialog({ open, modules, taken, onClose }: { open: boolean; modul
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await validated(form);
+    if (!v) return; // the form shows what is missing
     setBusy(true);
     setError(null);
     try {

@@ -14,6 +14,7 @@ import { navigate, useLocation } from '../../router';
 import { STATUS_COLOR, type DocumentSummary } from '../Forms/index';
 import { newDashboard, newReport } from '../../reports/model';
 import '../../reports/words';
+import { validated } from '../../validated';
 
 type Kind = 'reports' | 'dashboards';
 const PATH: Record<Kind, string> = { reports: '/reports', dashboards: '/dashboards' };
@@ -91,7 +92,7 @@ function NewDialog({ kind, forms, modules, taken, onClose }: { kind: Kind | null
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
+    const v = await validated(form);
     if (!v) return; // the form shows what is missing
     setBusy(true);
     setError(null);

@@ -15,6 +15,7 @@ import { STATUS_COLOR, type DocumentSummary } from '../Forms/index';
 import { loadCatalogue } from '../../workflows/catalogue';
 import type { TriggerTypeFacts, WorkflowDef } from '../../workflows/model';
 import '../../workflows/words';
+import { validated } from '../../validated';
 
 interface Row extends DocumentSummary { trigger?: string; form?: string | null; enabled?: boolean }
 
@@ -118,7 +119,8 @@ function NewWorkflowDialog({ open, modules, forms, triggers, taken, onClose }: {
   const trigger = Form.useWatch('trigger', f) as string | undefined;
   const needsForm = triggers.find((x) => x.type === trigger)?.needsForm ?? false;
   const submit = async () => {
-    const v = await f.validateFields();
+    const v = await validated(f);
+    if (!v) return; // the form shows what is missing
     setBusy(true);
     setError(null);
     try {
