@@ -233,9 +233,11 @@ export class RecordQuery {
     const order = this.parseSort(form, params.sort, visible);
 
     const itemsQ = base.clone().select(this.selectList(form, scope));
-    // The sort keys as stored, for the next page's cursor (PostgreSQL: as text, so a timestamp
-    // keeps its microseconds; a text parameter compared with the column takes the column's type).
-    order.forEach((o, i) => itemsQ.select(knex.raw(`${o.sql}${this.db.dialect === 'pg' ? '::text' : ''} as ${quoteId(`_k${i}`)}`)));
+    // The sort keys as stored, for the next page's cursor. PostgreSQL: a timestamp as text, so it
+    // keeps its microseconds (a text parameter compared with the column takes the column's type);
+    // every other key as it is — a cast is computed for each matching row before the sort, which
+    // made a 100k-row list page half as slow again.
+    order.forEach((o, i) => itemsQ.select(knex.raw(`${o.sql}${o.exactAsText && this.db.dialect === 'pg' ? '::text' : ''} as ${quoteId(`_k${i}`)}`)));
     for (const o of order) itemsQ.orderByRaw(`${o.sql} ${o.desc ? 'desc' : 'asc'}${this.nulls(o.desc)}`);
     if (params.after != null) this.applyAfter(itemsQ, order, decodeCursor(params.after, order.length));
     // One row more than the page tells whether there is a next page.
@@ -355,8 +357,9 @@ export class RecordQuery {
     return desc ? ' nulls first' : ' nulls last';
   }
 
-  private parseSort(form: CompiledForm, sort: string | undefined, visible: Set<string> | null): Array<{ sql: string; desc: boolean }> {
-    const out: Array<{ sql: string; desc: boolean }> = [];
+  /** The list's order; `exactAsText`: the key's value survives a round trip through JSON only as text (timestamps). */
+  private parseSort(form: CompiledForm, sort: string | undefined, visible: Set<string> | null): Array<{ sql: string; desc: boolean; exactAsText: boolean }> {
+    const out: Array<{ sql: string; desc: boolean; exactAsText: boolean }> = [];
     if (sort != null && sort !== '') {
       if (typeof sort !== 'string' || sort.length > 500) throw badParam('sort', '排序参数不合法', 'Invalid sort parameter');
       const keys = sort.split(',').map((s) => s.trim());
@@ -368,10 +371,10 @@ export class RecordQuery {
         if (!ref || (ref.field.type !== 'user' && !SYSTEM_FIELD_DEFS.has(key) && !fieldTypeSpec(ref.field.type).comparable) || columnKind(ref.field) === 'json') {
           throw badParam('sort', `不能按“${key}”排序`, `Cannot sort by '${key}': unknown, hidden or not sortable field`);
         }
-        out.push({ sql: ref.sql, desc });
+        out.push({ sql: ref.sql, desc, exactAsText: columnKind(ref.field) === 'datetime' });
       }
     }
-    if (!out.some((o) => o.sql === '"t"."id"')) out.push({ sql: '"t"."id"', desc: out[0]?.desc ?? true });
+    if (!out.some((o) => o.sql === '"t"."id"')) out.push({ sql: '"t"."id"', desc: out[0]?.desc ?? true, exactAsText: false });
     return out;
   }
 
