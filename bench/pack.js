@@ -61,7 +61,7 @@ try {
         // the floor: the same DDL, replayed raw
         const floor = knexFactory(dialect === 'pg'
           ? { client: 'pg', connection: dbs.floorUrl, pool: { min: 1, max: 1 } }
-          : { client: 'sqlite3', connection: { filename: dbs.floorUrl.slice('sqlite:'.length) }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+          : { client: 'better-sqlite3', connection: { filename: dbs.floorUrl.slice('sqlite:'.length) }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
         await floor.raw('select 1');
         const t1 = process.hrtime.bigint();
         await floor.transaction(async (trx) => {

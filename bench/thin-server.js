@@ -48,20 +48,21 @@ export async function openKnex(url) {
     pg.types.setTypeParser(1184, (v) => new Date(v).toISOString()); // timestamptz as ISO 8601 UTC
     knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
   } else {
+    // The engine's SQLite driver and pragmas, so the floor differs from the engine only in the engine.
     knex = knexFactory({
-      client: 'sqlite3',
+      client: 'better-sqlite3',
       connection: { filename: url.slice('sqlite:'.length) },
       useNullAsDefault: true,
       pool: {
         min: 1,
         max: 1,
         afterCreate(conn, done) {
-          conn.serialize(() => {
-            conn.run('PRAGMA journal_mode = WAL');
-            conn.run('PRAGMA synchronous = NORMAL');
-            conn.run('PRAGMA foreign_keys = ON');
-            conn.run('PRAGMA busy_timeout = 10000', (err) => done(err, conn));
-          });
+          try {
+            for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 10000']) conn.pragma(p);
+            done(null, conn);
+          } catch (e) {
+            done(e, conn);
+          }
         },
       },
     });

@@ -139,8 +139,12 @@ const actorOf = (u, isAdmin) => ({ userId: u.id, username: u.username, roles: u.
 /** Counts the SQL statements the engine sends (knex 'query' events) while `on`. */
 function statementCounter(knex) {
   const c = { on: false, n: 0 };
-  knex.on('query', () => {
-    if (c.on) c.n++;
+  const trace = process.env.BENCH_TRACE_SQL ? Number(process.env.BENCH_TRACE_SQL) : 0;
+  knex.on('query', (q) => {
+    if (c.on) {
+      c.n++;
+      if (c.n <= trace) process.stderr.write(`  sql ${c.n}: ${q.sql.slice(0, 300)}\n`);
+    }
   });
   return c;
 }

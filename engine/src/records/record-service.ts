@@ -75,7 +75,7 @@ export class RecordService {
     this.query = new RecordQuery(db, codec);
     // A groupable create fails alone only before its first write or on its row's INSERT: errors
     // of the checks (AppError) and constraint violations, which SQLite undoes statement by statement.
-    if (db.dialect === 'sqlite') this.groupCommit = new GroupCommit(db.knex, (e) => e instanceof AppError || /SQLITE_CONSTRAINT/.test(String((e as Error)?.message)));
+    if (db.dialect === 'sqlite') this.groupCommit = new GroupCommit(db.knex, (e) => e instanceof AppError || /^SQLITE_CONSTRAINT/.test(String((e as { code?: unknown })?.code)));
   }
 
   /** SQLite: concurrent simple creates share a transaction. */

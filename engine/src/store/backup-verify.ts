@@ -102,7 +102,7 @@ async function verifySqlite(file: string, opts: VerifyOptions, started: number):
   let required: string[] = [];
   try {
     fs.copyFileSync(file, scratch);
-    k = knexFactory({ client: 'sqlite3', connection: { filename: scratch }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+    k = knexFactory({ client: 'better-sqlite3', connection: { filename: scratch }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
     const check = (await k.raw('PRAGMA integrity_check')) as Array<{ integrity_check: string }>;
     if (check.length !== 1 || check[0]?.integrity_check !== 'ok') {
       throw new Error(`integrity check failed: ${check.slice(0, 5).map((r) => r.integrity_check).join('; ')}`);

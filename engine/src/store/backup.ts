@@ -75,9 +75,7 @@ export async function countTables(k: Knex, dialect: Dialect, schema?: string): P
 
 /** A read-only knex on an SQLite file (no journal files are created beside it). */
 export function openSqliteReadOnly(file: string): Knex {
-  // knex always adds READWRITE|CREATE to the open flags; a URI's mode=ro narrows them.
-  const uri = `file:${encodeURI(path.resolve(file)).replace(/[?#]/g, encodeURIComponent)}?mode=ro`;
-  return knexFactory({ client: 'sqlite3', connection: { filename: uri, flags: ['OPEN_URI'] }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  return knexFactory({ client: 'better-sqlite3', connection: { filename: path.resolve(file), options: { readonly: true } }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
 }
 
 export interface BackupResult {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { SqliteClient } from './sqlite-client.js';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -55,28 +56,31 @@ export interface OpenOptions {
   poolMax?: number;
 }
 
+/** Every SQLite connection of the engine: WAL, foreign keys on, and waiting for another process's write. */
+export function sqlitePragmas(conn: any, done: (err: Error | null, conn: any) => void): void {
+  try {
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = NORMAL');
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('busy_timeout = 10000');
+    done(null, conn);
+  } catch (e) {
+    done(e as Error, conn);
+  }
+}
+
 export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') {
     const file = sqlitePath(url);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const knex = knexFactory({
-      client: 'sqlite3',
+      // better-sqlite3, giving the event loop its turns (sqlite-client.ts).
+      client: SqliteClient as any,
       connection: { filename: file },
       useNullAsDefault: true,
       // One connection: SQLite has one writer; knex queues the rest.
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
-          conn.serialize(() => {
-            conn.run('PRAGMA journal_mode = WAL');
-            conn.run('PRAGMA synchronous = NORMAL');
-            conn.run('PRAGMA foreign_keys = ON');
-            conn.run('PRAGMA busy_timeout = 10000', (err: Error | null) => done(err, conn));
-          });
-        },
-      },
+      pool: { min: 1, max: 1, afterCreate: sqlitePragmas },
       acquireConnectionTimeout: 60_000,
     });
     await knex.raw('select 1');

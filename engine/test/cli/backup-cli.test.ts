@@ -74,7 +74,7 @@ describe.each(DIALECTS)('backup commands on %s', (dialect) => {
     const dir = path.join(tmp, 'scheduled');
     const p = await startEngineProcess(dbUrl, { FORMWORK_BACKUP_TZ: 'UTC' }, ['--backup-dir', dir, '--backup-every', '1h', '--backup-keep-daily', '3']);
     const k = dialect === 'sqlite'
-      ? knexFactory({ client: 'sqlite3', connection: { filename: sqlitePath(dbUrl) }, useNullAsDefault: true, pool: { min: 1, max: 1 } })
+      ? knexFactory({ client: 'better-sqlite3', connection: { filename: sqlitePath(dbUrl) }, useNullAsDefault: true, pool: { min: 1, max: 1 } })
       : knexFactory({ client: 'pg', connection: dbUrl, pool: { min: 0, max: 1 } });
     try {
       expect(p.output()).toMatch(/Backups: every 3600s, keep 3 daily \+ 4 weekly/);
