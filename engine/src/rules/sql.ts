@@ -30,7 +30,7 @@
  * | `!!` [c] / `!` [c] | the condition / `NOT (…)` |
  * | `and` / `or` [c…] | `(… AND …)` / `(… OR …)`; no operands → 1=0 (json-logic's `and`/`or` of nothing is falsy) |
  * | `==` `===` [F, null] | `F IS NULL` |
- * | `==` `===` [F, v] | `(F IS NOT NULL AND F = ?)` — either order |
+ * | `==` `===` [F, v] | `(F IS NOT NULL AND F = ?)` — either order; outside any NOT, `(F = ?)` (also `<`… and `in` [F, [v…]]: see Pred) |
  * | `==` `===` [F, G] | `F IS G` (SQLite) / `F IS NOT DISTINCT FROM G` (PostgreSQL); same kind of field only |
  * | `!=` `!==` | `NOT (` the `==` form `)` |
  * | `<` `<=` `>` `>=` [F, v] | `(F IS NOT NULL AND F op ?)` — either order (flipped); v null → 1=0. Text: `COLLATE "C"` on PostgreSQL (code point order, as SQLite's BINARY) |
@@ -125,7 +125,18 @@ const SCALAR: ReadonlySet<Cls> = new Set(['string', 'number', 'money', 'date', '
 interface FieldTerm { t: 'field'; key: string; sql: string; field: FieldDef; cls: Cls }
 interface ValueTerm { t: 'value'; v: unknown }
 type Term = FieldTerm | ValueTerm;
-interface Pred { sql: string; b: unknown[] }
+/**
+ * A condition. `where`: the same condition without its `F IS NOT NULL AND` guards, for where only
+ * TRUE selects a row (WHERE, ON, CASE WHEN): there a NULL comparison already rejects the row like
+ * FALSE, but under NOT it would not, so the guarded form is the one negated and nested in NOT.
+ * The guards also cost the database a filter per row (a tenth of a 100k-row list page).
+ */
+interface Pred { sql: string; b: unknown[]; where?: { sql: string; b: unknown[] } }
+
+/** `(F IS NOT NULL AND cond)`, whose selecting form is `cond` alone. */
+function guarded(column: string, cond: string, b: unknown[]): Pred {
+  return { sql: `(${column} IS NOT NULL AND ${cond})`, b, where: { sql: `(${cond})`, b } };
+}
 
 const TRUE: Pred = { sql: SQL_TRUE, b: [] };
 const FALSE: Pred = { sql: SQL_FALSE, b: [] };
@@ -434,7 +445,7 @@ class FilterCompiler {
       // A canonical datetime never equals a bare date under string comparison.
       if (f.cls === 'datetime' && parseDate(b.v)) return FALSE;
       const lit = this.literal(f, b.v);
-      return { sql: `(${f.sql} IS NOT NULL AND ${f.sql} = ${lit.ph})`, b: [lit.b] };
+      return guarded(f.sql, `${f.sql} = ${lit.ph}`, [lit.b]);
     }
     const g = b;
     this.sameKind(f, g, '等值比较', 'equality');
@@ -476,10 +487,10 @@ class FilterCompiler {
       // String order of a canonical datetime D against a date L: D > L ⇔ D ≥ L+'T00:00:00.000Z'.
       const start = `${b.v}T00:00:00.000Z`;
       const sqlOp = op === '<' || op === '<=' ? '<' : '>=';
-      return { sql: `(${f.sql} IS NOT NULL AND ${f.sql} ${sqlOp} ?)`, b: [start] };
+      return guarded(f.sql, `${f.sql} ${sqlOp} ?`, [start]);
     }
     const lit = this.literal(f, b.v);
-    return { sql: `(${f.sql} IS NOT NULL AND ${f.sql}${this.collate(f)} ${op} ${lit.ph})`, b: [lit.b] };
+    return guarded(f.sql, `${f.sql}${this.collate(f)} ${op} ${lit.ph}`, [lit.b]);
   }
 
   private in(a: Term, b: Term): Pred {
@@ -500,7 +511,7 @@ class FilterCompiler {
         }
       }
       const parts: Pred[] = [];
-      if (phs.length) parts.push({ sql: `(${f.sql} IS NOT NULL AND ${f.sql} IN (${phs.join(', ')}))`, b: binds });
+      if (phs.length) parts.push(guarded(f.sql, `${f.sql} IN (${phs.join(', ')})`, binds));
       if (hasNull) parts.push({ sql: `${f.sql} IS NULL`, b: [] });
       return parts.length ? join(parts, ' OR ') : FALSE;
     }
@@ -575,16 +586,27 @@ function not(p: Pred): Pred {
 
 function join(parts: Pred[], sep: ' AND ' | ' OR '): Pred {
   if (parts.length === 1) return parts[0]!;
-  return { sql: `(${parts.map((p) => p.sql).join(sep)})`, b: parts.flatMap((p) => p.b) };
+  const out: Pred = { sql: `(${parts.map((p) => p.sql).join(sep)})`, b: parts.flatMap((p) => p.b) };
+  // Under AND and OR a NULL part selects nothing a FALSE one would not (NULL OR TRUE is TRUE,
+  // NULL AND x is never TRUE), so the selecting forms combine.
+  if (parts.some((p) => p.where)) {
+    const w = parts.map((p) => p.where ?? p);
+    out.where = { sql: `(${w.map((p) => p.sql).join(sep)})`, b: w.flatMap((p) => p.b) };
+  }
+  return out;
 }
 
 /**
  * Compile a json-logic condition to a parameterised SQL condition (see the header for the
- * subset). Throws AppError('bad_request') for anything outside it.
+ * subset). Throws AppError('bad_request') for anything outside it. The result is for where only
+ * TRUE selects a row (WHERE, JOIN … ON, CASE WHEN): top-level guards `F IS NOT NULL AND` are left
+ * out there (see Pred); do not wrap it in NOT — negate the json-logic instead.
  */
 export function compileFilter(expr: unknown, ctx: FilterContext): CompiledFilter {
   if (expr === null || expr === undefined) return { sql: SQL_TRUE, bindings: [] };
   checkShape(expr);
   const p = new FilterCompiler(ctx).pred(expr);
-  return { sql: p.sql, bindings: p.b };
+  // Every caller puts the condition where only TRUE selects (WHERE, JOIN … ON, CASE WHEN).
+  const w = p.where ?? p;
+  return { sql: w.sql, bindings: w.b };
 }

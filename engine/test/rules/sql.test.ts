@@ -51,8 +51,9 @@ afterEach(() => setRulesClock(null));
 
 describe('compileFilter: shapes', () => {
   it('equality, with null as IS NULL', () => {
-    expect(c({ '==': [v('name'), 'x'] })).toEqual({ sql: '("t"."name" IS NOT NULL AND "t"."name" = ?)', bindings: ['x'] });
-    expect(c({ '===': ['x', v('name')] })).toEqual({ sql: '("t"."name" IS NOT NULL AND "t"."name" = ?)', bindings: ['x'] });
+    // Outside NOT the guard is left out (only TRUE selects a row); under NOT it stays.
+    expect(c({ '==': [v('name'), 'x'] })).toEqual({ sql: '("t"."name" = ?)', bindings: ['x'] });
+    expect(c({ '===': ['x', v('name')] })).toEqual({ sql: '("t"."name" = ?)', bindings: ['x'] });
     expect(c({ '==': [v('name'), null] })).toEqual({ sql: '"t"."name" IS NULL', bindings: [] });
     expect(c({ '!=': [v('name'), null] })).toEqual({ sql: 'NOT ("t"."name" IS NULL)', bindings: [] });
     expect(c({ '!=': [v('qty'), 3] })).toEqual({ sql: 'NOT (("t"."qty" IS NOT NULL AND "t"."qty" = ?))', bindings: [3] });
@@ -66,18 +67,19 @@ describe('compileFilter: shapes', () => {
   });
 
   it('ordering: null-safe, flipped, between, collation on text', () => {
-    expect(c({ '<': [v('qty'), 5] })).toEqual({ sql: '("t"."qty" IS NOT NULL AND "t"."qty" < ?)', bindings: [5] });
-    expect(c({ '<': [5, v('qty')] })).toEqual({ sql: '("t"."qty" IS NOT NULL AND "t"."qty" > ?)', bindings: [5] });
-    expect(c({ '>=': [5, v('qty')] }).sql).toBe('("t"."qty" IS NOT NULL AND "t"."qty" <= ?)');
+    expect(c({ '<': [v('qty'), 5] })).toEqual({ sql: '("t"."qty" < ?)', bindings: [5] });
+    expect(c({ '<': [5, v('qty')] })).toEqual({ sql: '("t"."qty" > ?)', bindings: [5] });
+    expect(c({ '>=': [5, v('qty')] }).sql).toBe('("t"."qty" <= ?)');
+    expect(c({ '!': { '<': [v('qty'), 5] } }).sql).toBe('NOT (("t"."qty" IS NOT NULL AND "t"."qty" < ?))');
     expect(c({ '<': [v('qty'), null] })).toEqual({ sql: '1=0', bindings: [] });
     expect(c({ '<=': [1, v('qty'), 10] })).toEqual({
-      sql: '(("t"."qty" IS NOT NULL AND "t"."qty" >= ?) AND ("t"."qty" IS NOT NULL AND "t"."qty" <= ?))',
+      sql: '(("t"."qty" >= ?) AND ("t"."qty" <= ?))',
       bindings: [1, 10],
     });
-    expect(c({ '<': [v('name'), 'm'] }, 'pg').sql).toBe('("t"."name" IS NOT NULL AND "t"."name" COLLATE "C" < ?)');
-    expect(c({ '<': [v('name'), 'm'] }, 'sqlite').sql).toBe('("t"."name" IS NOT NULL AND "t"."name" COLLATE BINARY < ?)');
-    expect(c({ '<': [v('qty'), 1.5] }, 'pg').sql).toBe('("t"."qty" IS NOT NULL AND "t"."qty" < CAST(? AS double precision))');
-    expect(c({ '<': [v('id'), 10] }, 'pg').sql).toBe('("t"."id" IS NOT NULL AND "t"."id" < ?)');
+    expect(c({ '<': [v('name'), 'm'] }, 'pg').sql).toBe('("t"."name" COLLATE "C" < ?)');
+    expect(c({ '<': [v('name'), 'm'] }, 'sqlite').sql).toBe('("t"."name" COLLATE BINARY < ?)');
+    expect(c({ '<': [v('qty'), 1.5] }, 'pg').sql).toBe('("t"."qty" < CAST(? AS double precision))');
+    expect(c({ '<': [v('id'), 10] }, 'pg').sql).toBe('("t"."id" < ?)');
   });
 
   it('field against field', () => {
@@ -89,15 +91,16 @@ describe('compileFilter: shapes', () => {
 
   it('dates compare as strings; a datetime against a date agrees with string order', () => {
     expect(c({ '<': [v('due'), '2024-05-01'] }).bindings).toEqual(['2024-05-01']);
-    expect(c({ '>': [v('at'), '2024-05-01'] })).toEqual({ sql: '("t"."at" IS NOT NULL AND "t"."at" >= ?)', bindings: ['2024-05-01T00:00:00.000Z'] });
-    expect(c({ '<=': [v('at'), '2024-05-01'] })).toEqual({ sql: '("t"."at" IS NOT NULL AND "t"."at" < ?)', bindings: ['2024-05-01T00:00:00.000Z'] });
+    expect(c({ '>': [v('at'), '2024-05-01'] })).toEqual({ sql: '("t"."at" >= ?)', bindings: ['2024-05-01T00:00:00.000Z'] });
+    expect(c({ '<=': [v('at'), '2024-05-01'] })).toEqual({ sql: '("t"."at" < ?)', bindings: ['2024-05-01T00:00:00.000Z'] });
     expect(c({ '==': [v('at'), '2024-05-01'] }).sql).toBe('1=0');
   });
 
   it('in a list, with null', () => {
-    expect(c({ in: [v('status'), ['a', 'b']] })).toEqual({ sql: '("t"."status" IS NOT NULL AND "t"."status" IN (?, ?))', bindings: ['a', 'b'] });
+    expect(c({ in: [v('status'), ['a', 'b']] })).toEqual({ sql: '("t"."status" IN (?, ?))', bindings: ['a', 'b'] });
+    expect(c({ '!': { in: [v('status'), ['a', 'b']] } }).sql).toBe('NOT (("t"."status" IS NOT NULL AND "t"."status" IN (?, ?)))');
     expect(c({ in: [v('status'), ['a', null]] })).toEqual({
-      sql: '(("t"."status" IS NOT NULL AND "t"."status" IN (?)) OR "t"."status" IS NULL)',
+      sql: '(("t"."status" IN (?)) OR "t"."status" IS NULL)',
       bindings: ['a'],
     });
     expect(c({ in: [v('status'), []] }).sql).toBe('1=0');
@@ -130,7 +133,7 @@ describe('compileFilter: shapes', () => {
     expect(c({ is_empty: [v('tags')] }).sql).toBe(`("t"."tags" IS NULL OR json("t"."tags") = '[]' OR json("t"."tags") = '{}')`);
     expect(c({ is_empty: [v('addr')] }, 'pg').sql).toBe(`("t"."addr" IS NULL OR "t"."addr"::jsonb = '[]'::jsonb OR "t"."addr"::jsonb = '{}'::jsonb)`);
     expect(c({ '!': { is_empty: v('name') } }).sql).toBe(`NOT (("t"."name" IS NULL OR "t"."name" = ''))`);
-    expect(c(v('flag'))).toEqual({ sql: '("t"."flag" IS NOT NULL AND "t"."flag" = ?)', bindings: [true] });
+    expect(c(v('flag'))).toEqual({ sql: '("t"."flag" = ?)', bindings: [true] });
     expect(c({ '!': v('flag') }).sql).toBe('NOT (("t"."flag" IS NOT NULL AND "t"."flag" = ?))');
     expect(c({ '!!': [v('name')] }).sql).toBe(`("t"."name" IS NOT NULL AND "t"."name" <> '')`);
     expect(c(v('price')).sql).toBe('("t"."price" IS NOT NULL AND "t"."price" <> 0)');
@@ -143,11 +146,11 @@ describe('compileFilter: shapes', () => {
   it('and / or / !', () => {
     const r = c({ and: [{ '==': [v('status'), 'open'] }, { or: [{ '<': [v('qty'), 1] }, { '!': { in: ['x', v('tags')] } }] }] });
     expect(r.sql).toBe(
-      '(("t"."status" IS NOT NULL AND "t"."status" = ?) AND (("t"."qty" IS NOT NULL AND "t"."qty" < ?) OR NOT (EXISTS (SELECT 1 FROM json_each("t"."tags") WHERE value = ?))))',
+      '(("t"."status" = ?) AND (("t"."qty" < ?) OR NOT (EXISTS (SELECT 1 FROM json_each("t"."tags") WHERE value = ?))))',
     );
     expect(r.bindings).toEqual(['open', 1, 'x']);
     expect(c({ and: [] }).sql).toBe('1=0');
-    expect(c({ or: [{ '==': [v('qty'), 1] }] }).sql).toBe('("t"."qty" IS NOT NULL AND "t"."qty" = ?)');
+    expect(c({ or: [{ '==': [v('qty'), 1] }] }).sql).toBe('("t"."qty" = ?)');
   });
 
   it('folds what reads no field: constants, $vars, today, date_add', () => {
@@ -160,7 +163,7 @@ describe('compileFilter: shapes', () => {
     expect(c({ '==': [v('$user.role'), 'admin'] }, 'sqlite', { $user: { role: 'admin' } }).sql).toBe('1=1');
     expect(c({ in: [v('status'), [v('$user.role'), 'x', { cat: ['a', 'b'] }]] }, 'pg', { $user: { role: 'r' } }).bindings).toEqual(['r', 'x', 'ab']);
     expect(c({ or: [{ '==': [v('$user.role'), 'admin'] }, { '==': [v('owner'), v('$user.id')] }] }, 'sqlite', { $user: { role: 'x', id: 3 } }))
-      .toEqual({ sql: '(1=0 OR ("t"."owner" IS NOT NULL AND "t"."owner" = ?))', bindings: [3] });
+      .toEqual({ sql: '(1=0 OR ("t"."owner" = ?))', bindings: [3] });
     expect(c({ '<': [v('qty'), { '+': [1, 2] }] }).bindings).toEqual([3]);
     expect(c(true).sql).toBe('1=1');
     expect(c(false).sql).toBe('1=0');
