@@ -157,7 +157,10 @@ async function runDialect(dialect, tmp) {
   }
   const ixStart = performance.now();
   const indexed = async () => (dialect === 'pg'
-    ? (await k.raw(`select 1 from pg_indexes where tablename = ? and indexdef like '%next_follow_up%'`, [TABLE])).rows.length > 0
+    // valid and ready: CREATE INDEX CONCURRENTLY lists the index while it is being built, and an
+    // ANALYZE then deadlocks with the build
+    ? (await k.raw(`select 1 from pg_indexes i join pg_class c on c.relname = i.indexname and c.relkind = 'i'
+        join pg_index x on x.indexrelid = c.oid where i.tablename = ? and i.indexdef like '%next_follow_up%' and x.indisvalid and x.indisready`, [TABLE])).rows.length > 0
     : (await k.raw(`select 1 from sqlite_master where type = 'index' and tbl_name = ? and sql like '%next_follow_up%'`, [TABLE])).length > 0);
   while (!(await indexed())) {
     if (performance.now() - ixStart > 600_000) throw new Error('the derived index did not appear');
