@@ -57,7 +57,7 @@ export interface OpenOptions {
 }
 
 /** Every SQLite connection of the engine: WAL, foreign keys on, and waiting for another process's write. */
-export function sqlitePragmas(conn: any, done: (err: Error | null, conn: any) => void): void {
+function sqlitePragmas(conn: any, done: (err: Error | null, conn: any) => void): void {
   try {
     conn.pragma('journal_mode = WAL');
     conn.pragma('synchronous = NORMAL');

@@ -14,7 +14,6 @@ const BetterSqlite3Client = require('knex/lib/dialects/better-sqlite3/index.js')
   _query(connection: unknown, obj: unknown): Promise<unknown>;
 };
 
-
 /** Longest run of statements without letting anything else run, in milliseconds. */
 export const SLICE_MS = 8;
 
@@ -55,10 +54,11 @@ export class SqliteClient extends BetterSqlite3Client {
   override async _query(connection: any, obj: any): Promise<unknown> {
     if (!obj.sql) throw new Error('The query is empty');
     if (!connection) throw new Error('No connection provided');
+    // A kept statement would keep the option for every later use: refused rather than leaked.
+    if (typeof obj.options?.safeIntegers === 'boolean') throw new Error('safeIntegers is not supported by the engine\'s SQLite client');
     const wait = yieldIfDue();
     if (wait) await wait;
     const statement = this.prepared(connection, obj.sql);
-    if (typeof obj.options?.safeIntegers === 'boolean') throw new Error('safeIntegers is not supported by the engine\'s SQLite client');
     const bindings = (this as any)._formatBindings(obj.bindings) as unknown[];
     if (statement.reader) {
       obj.response = statement.all(bindings);
