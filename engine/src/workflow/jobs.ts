@@ -220,7 +220,7 @@ export class JobQueue {
   readonly workerId: string;
   readonly leaseMs: number;
   readonly batch: number;
-  /** Jobs of a claimed batch run at once (each in its own transaction). */
+  /** Lanes a claimed batch runs in at once (groups of internal jobs, or single jobs; see runDue). */
   readonly concurrency: number;
   readonly asyncCommitPool: Knex | undefined;
   private readonly backoffMs: number;
@@ -347,24 +347,89 @@ export class JobQueue {
     return rows.map(rowToJob).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id - b.id));
   }
 
-  /** Claim due jobs and run them; returns how many were claimed. Never throws for a handler's error. */
+  /**
+   * Claim due jobs and run them; returns how many were claimed. Never throws for a handler's error.
+   *
+   * The internal jobs of a batch whose claims are fresh run in groups (one per concurrent worker),
+   * each group in ONE transaction that ends with one compare-and-set marking all of them done:
+   * the bookkeeping of a job costs a share of a transaction instead of a transaction of its own.
+   * If any handler of a group throws, or any claim was lost, the group's transaction rolls back
+   * (nothing of it happened) and its jobs run again one by one, each in its own transaction as
+   * before — where the failing one fails alone. Internal handlers may run more than once by
+   * contract (their database effects happen once), so the second run is safe.
+   */
   async runDue(limit: number = this.batch): Promise<number> {
     const jobs = await this.claim(limit);
     if (!jobs.length) return 0;
+    const grouped: Job[] = [];
+    const single: Job[] = [];
+    for (const job of jobs) (this.groupable(job) ? grouped : single).push(job);
+    const lanes = Math.min(this.concurrency, jobs.length);
+    // Groups of about equal size, in due order, one per lane; single jobs share the lanes after them.
+    const size = Math.ceil(grouped.length / lanes) || 1;
+    const units: Array<() => Promise<unknown>> = [];
+    for (let i = 0; i < grouped.length; i += size) {
+      const group = grouped.slice(i, i + size);
+      units.push(() => (group.length > 1 ? this.runGroup(group) : this.execute(group[0]!)));
+    }
+    for (const job of single) units.push(() => this.execute(job));
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
+      while (next < units.length) {
+        const unit = units[next++]!;
         try {
-          await this.execute(job);
+          await unit();
         } catch (e) {
           // execute handles handler errors; this is the database failing under us.
-          this.log.error('job bookkeeping failed', { job: job.id, kind: job.kind, error: errorText(e) });
+          this.log.error('job bookkeeping failed', { error: errorText(e) });
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(lanes, units.length) }, worker));
     return jobs.length;
+  }
+
+  /** A job that can share a transaction: internal, known, not given up on, its claim fresh. */
+  private groupable(job: Job): boolean {
+    const reg = this.handlers.get(job.kind);
+    return !!reg && !reg.external && job.attempts <= job.maxAttempts && this.isFresh(job);
+  }
+
+  private isFresh(job: Job): boolean {
+    return Date.parse(job.leaseUntil) - this.now().getTime() > this.leaseMs / 2;
+  }
+
+  /** Internal jobs in one transaction (see runDue); on any error, each again on its own. */
+  private async runGroup(group: Job[]): Promise<void> {
+    let started = 0;
+    try {
+      await (this.asyncCommitPool ?? this.db.knex).transaction(async (trx) => {
+        if (this.db.dialect === 'pg' && !this.asyncCommitPool) await trx.raw('SET LOCAL synchronous_commit = off');
+        const done: Job[] = [];
+        started = 0;
+        for (const job of group) {
+          // Stopping: the jobs run so far commit; the others are given back below (execute).
+          if (this.stopping) break;
+          started++;
+          const result = await this.handlers.get(job.kind)!.handler(job, trx);
+          // A deferral writes its own row; the rest are marked done together below.
+          if (result && result.retryAt) {
+            const n = await this.claimed(trx(TABLE), job).update(this.finishUpdate(trx, result));
+            if (n !== 1) throw new LeaseLostError(job.id);
+          } else done.push(job);
+        }
+        if (!done.length) return;
+        const n = await trx(TABLE)
+          .whereIn(['id', 'attempts'], done.map((j) => [j.id, j.attempts]))
+          .where({ status: 'running', locked_by: this.workerId })
+          .update(this.finishUpdate(trx, undefined));
+        if (n !== done.length) throw new LeaseLostError(done[0]!.id);
+      });
+    } catch (e) {
+      this.log.debug('a group of jobs rolled back; running them one by one', { jobs: group.map((j) => j.id), error: errorText(e) });
+      started = 0;
+    }
+    for (const job of group.slice(started)) await this.execute(job);
   }
 
   /** Run one job this worker claimed (`claim`) and record the outcome. */
@@ -384,8 +449,7 @@ export class JobQueue {
     // also finds a claim another worker took over. An internal job whose claim is fresh starts at
     // once: the compare-and-set that ends its transaction is the real guard (a takeover rolls its
     // effects back). An external one (e-mail, webhooks: effects outside the database) always checks.
-    const fresh = Date.parse(job.leaseUntil) - this.now().getTime() > this.leaseMs / 2;
-    if ((reg.external || !fresh) && !(await this.extendLease(job))) {
+    if ((reg.external || !this.isFresh(job)) && !(await this.extendLease(job))) {
       this.log.warn('job lease lost before it started', { job: job.id, kind: job.kind });
       return 'lost';
     }

@@ -541,6 +541,46 @@ describe.each(DIALECTS)('JobQueue on %s', (dialect) => {
     expect(await q.stats()).toMatchObject({ done: 3, pending: 0, running: 0 });
   });
 
+  it('runs the internal jobs of a batch in one transaction per lane; one that throws fails alone, the others commit once', async () => {
+    const q = queue({ batch: 20, concurrency: 2, backoffMs: 5000 });
+    let bad = -1;
+    q.register('k', async (j, trx) => {
+      await trx!('fw_test_effects').insert({ job_id: j.id, worker: 'w1' });
+      if (j.id === bad) throw new Error('boom');
+    });
+    q.register('later', async () => ({ retryAt: new Date(clock + 60_000) }));
+    await db.knex.transaction(async (trx) => {
+      for (let i = 0; i < 19; i++) await q.enqueue(trx, { kind: 'k', payload: i });
+      await q.enqueue(trx, { kind: 'later' });
+    });
+    const ids = (await db.knex('fw_jobs').where({ kind: 'k' }).orderBy('id').select('id')).map((r: any) => Number(r.id));
+    bad = ids[3]!;
+    // Count the transactions the batch opens (the claim's own included on PostgreSQL).
+    let begins = 0;
+    const onQuery = (qd: { sql: string }) => {
+      if (/^BEGIN/i.test(qd.sql)) begins++;
+    };
+    db.knex.on('query', onQuery);
+    try {
+      expect(await q.runDue()).toBe(20);
+    } finally {
+      db.knex.off('query', onQuery);
+    }
+    // The lane holding the bad job rolled back and ran its jobs again one by one: the others
+    // of that lane took effect once, the bad one not at all; the other lane committed at once.
+    const got = (await effects()).map((e) => e.job_id).sort((x, y) => x - y);
+    expect(got).toEqual(ids.filter((id) => id !== bad));
+    const rows = await db.knex('fw_jobs').orderBy('id');
+    expect(rows.filter((r: any) => r.status === 'done').map((r: any) => Number(r.id))).toEqual(ids.filter((id) => id !== bad));
+    expect(rows.find((r: any) => Number(r.id) === bad)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'boom' });
+    // The deferral kept its attempt and moved on, inside a group.
+    expect(rows.find((r: any) => r.kind === 'later')).toMatchObject({ status: 'pending', attempts: 0, run_at: new Date(clock + 60_000).toISOString() });
+    // Two lanes of ten: one transaction for the good lane, one for the failed try of the other,
+    // then one per job of it (ten); the claim's one on PostgreSQL. One per job would be 20+.
+    expect(begins).toBe((dialect === 'pg' ? 1 : 0) + 2 + 10);
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.m)).toEqual([]);
+  });
+
   it('with bounded concurrency, and two queues racing on one database, every job runs once', async () => {
     const a = queue({ workerId: 'a', batch: 7, concurrency: 3, now: () => new Date() });
     const b = queue({ workerId: 'b', batch: 5, concurrency: 2, now: () => new Date() });
