@@ -1,14 +1,16 @@
 import { memo, useCallback } from 'react';
 import { HolderOutlined } from '@ant-design/icons';
-import { useDraggable, useDroppable } from '@dnd-kit/core';
+import { useDraggable } from '@dnd-kit/core';
 import type { FieldDef } from './model';
 import { FieldCardBody } from './FieldCardBody';
 
 interface Props {
   field: FieldDef;
-  /** Position among the live fields: tells which side of this card a dragged card would land. */
+  /** Position among the live fields: tells which side of a card a dragged card lands (dropTarget.ts). */
   index: number;
   selected: boolean;
+  /** This card is the one being dragged (dimmed in place while the DragOverlay follows the pointer). */
+  dragging: boolean;
   errors?: Array<{ path: string; message: string }>;
   onSelect: (id: string) => void;
   onDelete: (id: string) => void;
@@ -23,47 +25,46 @@ const HANDLE_ICON = <HolderOutlined />;
 const spanOf = (f: FieldDef) => Math.min(24, Math.max(1, f.ui?.span ?? 24));
 
 /**
- * A field on the canvas: draggable by its handle, and a drop target. Nothing moves while a card
- * is dragged — the dragged card stays in place, dimmed, the DragOverlay follows the pointer, and
- * the card under the pointer shows where the field will land (a line before it, or after it when
- * a canvas card is dragged down: `arrayMove` semantics, as FormDesigner's `moveField` applies).
- *
- * Why not dnd-kit's SortableContext: its items read the public dnd-kit context, which changes on
- * every pointer move, so a 200-field form re-rendered 200 items per move, and each change of the
- * card under the pointer shifted (and transitioned) every card in between. Here the hooks read
- * only dnd-kit's internal context, which changes when a drag starts or ends and when the card
- * under the pointer changes; the body is memoised apart from this shell and re-renders only when
- * its own field changes.
+ * The drag handle, the only part of a card that talks to dnd-kit. useDraggable reads dnd-kit's
+ * internal context, which changes when a drag starts, ends, or enters or leaves the canvas; then
+ * only these 200 small components re-render, not the cards around them. The card's own element
+ * is the draggable node (its rect places the DragOverlay when the drag starts).
+ */
+const CardHandle = memo(function CardHandle({ id, fieldKey, index }: { id: string; fieldKey: string; index: number }) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef } = useDraggable({ id, data: { from: 'canvas', index } satisfies CardDragData });
+  const ref = useCallback((el: HTMLElement | null) => {
+    setActivatorNodeRef(el);
+    setNodeRef(el?.closest<HTMLElement>('.fwd-card') ?? null);
+  }, [setActivatorNodeRef, setNodeRef]);
+  return (
+    <span ref={ref} className="fwd-handle" data-testid={`handle-${fieldKey}`} {...attributes} {...listeners}>
+      {HANDLE_ICON}
+    </span>
+  );
+});
+
+/**
+ * A field on the canvas: draggable by its handle. Nothing moves while a card is dragged — the
+ * dragged card stays in place, dimmed, the DragOverlay follows the pointer, and one marker on the
+ * canvas shows where the field will land (a line before the card under the pointer, or after it
+ * when a canvas card is dragged down: `arrayMove` semantics, as FormDesigner's `moveField`
+ * applies). Cards are not droppables (dropTarget.ts says why); a card re-renders only when its
+ * own props change, and its body (memoised apart) only when its field changes.
  */
 export const FieldCard = memo(function FieldCard(p: Props) {
   const { field, index } = p;
-  const { attributes, listeners, setNodeRef: setDragRef, setActivatorNodeRef, isDragging, active } = useDraggable({
-    id: field.id,
-    data: { from: 'canvas', index } satisfies CardDragData,
-  });
-  const { setNodeRef: setDropRef, isOver } = useDroppable({ id: field.id });
-  const ref = useCallback((el: HTMLDivElement | null) => {
-    setDragRef(el);
-    setDropRef(el);
-  }, [setDragRef, setDropRef]);
-  let marker = '';
-  if (isOver && !isDragging && active) {
-    const data = active.data.current as CardDragData | { from: 'palette' } | undefined;
-    marker = data?.from === 'canvas' && data.index < index ? ' fwd-drop-after' : ' fwd-drop-before';
-  }
+  const { onSelect } = p;
+  const select = useCallback(() => onSelect(field.id), [onSelect, field.id]);
   return (
     <div
-      ref={ref}
-      className={`fwd-card${p.selected ? ' fwd-selected' : ''}${p.errors?.length ? ' fwd-error' : ''}${isDragging ? ' fwd-dragging' : ''}${marker}`}
+      className={`fwd-card${p.selected ? ' fwd-selected' : ''}${p.errors?.length ? ' fwd-error' : ''}${p.dragging ? ' fwd-dragging' : ''}`}
       style={{ gridColumn: `span ${spanOf(field)}` }}
       data-testid={`field-${field.key}`}
       data-field-id={field.id}
-      onClick={() => p.onSelect(field.id)}
+      onClick={select}
     >
       <div className="fwd-card-head">
-        <span ref={setActivatorNodeRef} className="fwd-handle" data-testid={`handle-${field.key}`} {...attributes} {...listeners}>
-          {HANDLE_ICON}
-        </span>
+        <CardHandle id={field.id} fieldKey={field.key} index={index} />
         <FieldCardBody field={field} errors={p.errors} onDelete={p.onDelete} />
       </div>
     </div>

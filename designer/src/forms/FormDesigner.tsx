@@ -7,11 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Badge, Button, Empty, Space, Spin, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { ArrowLeftOutlined, CloudUploadOutlined, HistoryOutlined, RedoOutlined, SaveOutlined, UndoOutlined } from '@ant-design/icons';
-import {
-  DndContext, DragOverlay, KeyboardSensor, PointerSensor, useSensor, useSensors,
-  type ClientRect, type CollisionDetection, type DragEndEvent, type DragStartEvent, type DroppableContainer, type UniqueIdentifier,
-} from '@dnd-kit/core';
-import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
+import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
+import { arrayMove } from '@dnd-kit/sortable';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
 import { label } from '../i18n';
@@ -19,6 +16,7 @@ import { navigate } from '../router';
 import { STATUS_COLOR, type DocumentSummary } from '../pages/Forms/index';
 import { Canvas } from './Canvas';
 import { DeletedFields } from './DeletedFields';
+import { collision, keyboardCoordinates, targetOf } from './dropTarget';
 import { FieldProperties, type FieldUpdate } from './FieldProperties';
 import { fieldIcon } from './fieldIcons';
 import { FormSettings } from './FormSettings';
@@ -33,79 +31,6 @@ import { useUnsavedGuard, useUndoKeys } from '../useEditorGuards';
 const EMPTY_DOC: FormDef = { key: '', label: '', fields: [] };
 const NO_ERRORS: PlacedErrors = { byField: new Map(), form: [] };
 const NONE: Array<{ path: string; message: string }> = [];
-
-type Box = { top: number; left: number; bottom: number; right: number };
-interface RectSnapshot { x: number; y: number; probe: UniqueIdentifier | null; boxes: Map<UniqueIdentifier, Box> }
-/** Per droppable-rect map (dnd-kit makes a new one whenever it measures): plain copies of the rects. */
-const snapshots = new WeakMap<object, RectSnapshot>();
-const pageScroll = () => {
-  const el = document.scrollingElement ?? document.documentElement;
-  return { x: el.scrollLeft, y: el.scrollTop };
-};
-
-/**
- * The droppable rects as plain boxes in current viewport coordinates. dnd-kit's rects follow the
- * page scroll through getters that read the scroll position on every access, so testing 200
- * cards costs 800 scroll reads per pointer move (the largest script cost of a drag on a 200-field
- * form). The cards scroll with the page, so the rects are copied once per measurement and shifted
- * by the page scroll since; one live rect is compared with its shifted copy on every call, and the
- * copies are taken again if they disagree (another scroller moved, say).
- */
-function boxesOf(droppableRects: Map<UniqueIdentifier, ClientRect>): { boxes: Map<UniqueIdentifier, Box>; dx: number; dy: number } {
-  const now = pageScroll();
-  let snap = snapshots.get(droppableRects);
-  if (snap && snap.probe != null) {
-    const live = droppableRects.get(snap.probe)!;
-    const copy = snap.boxes.get(snap.probe)!;
-    if (Math.abs(live.top - (copy.top + snap.y - now.y)) > 0.01 || Math.abs(live.left - (copy.left + snap.x - now.x)) > 0.01) snap = undefined;
-  }
-  if (!snap) {
-    const boxes = new Map<UniqueIdentifier, Box>();
-    let probe: UniqueIdentifier | null = null;
-    for (const [id, r] of droppableRects) {
-      boxes.set(id, { top: r.top, left: r.left, bottom: r.bottom, right: r.right });
-      if (probe == null) probe = id;
-    }
-    snap = { ...now, probe, boxes };
-    snapshots.set(droppableRects, snap);
-  }
-  return { boxes: snap.boxes, dx: snap.x - now.x, dy: snap.y - now.y };
-}
-
-/**
- * Cards first; the canvas itself only when the pointer is over no card (append at the end); with
- * the pointer over neither (or a keyboard drag), the card closest to the dragged item. The same
- * answers as dnd-kit's pointerWithin and closestCenter, computed on the copied rects (boxesOf).
- */
-const collision: CollisionDetection = ({ droppableContainers, droppableRects, pointerCoordinates: p, collisionRect }) => {
-  const { boxes, dx, dy } = boxesOf(droppableRects);
-  const hits: Array<{ id: UniqueIdentifier; data: { droppableContainer: DroppableContainer; value: number } }> = [];
-  let canvas: (typeof hits)[number] | null = null;
-  if (p) {
-    for (const c of droppableContainers) {
-      const b = boxes.get(c.id);
-      if (!b) continue;
-      const top = b.top + dy, bottom = b.bottom + dy, left = b.left + dx, right = b.right + dx;
-      if (!(top <= p.y && p.y <= bottom && left <= p.x && p.x <= right)) continue;
-      const corners = Math.hypot(left - p.x, top - p.y) + Math.hypot(right - p.x, top - p.y) + Math.hypot(left - p.x, bottom - p.y) + Math.hypot(right - p.x, bottom - p.y);
-      const hit = { id: c.id, data: { droppableContainer: c, value: Number((corners / 4).toFixed(4)) } };
-      if (c.id === 'canvas') canvas = hit;
-      else hits.push(hit);
-    }
-    if (hits.length) return hits.sort((a, b) => a.data.value - b.data.value);
-    if (canvas) return [canvas];
-  }
-  const cx = collisionRect.left + collisionRect.width / 2;
-  const cy = collisionRect.top + collisionRect.height / 2;
-  const near: typeof hits = [];
-  for (const c of droppableContainers) {
-    const b = boxes.get(c.id);
-    if (!b || c.id === 'canvas') continue;
-    const value = Math.hypot((b.left + b.right) / 2 + dx - cx, (b.top + b.bottom) / 2 + dy - cy);
-    near.push({ id: c.id, data: { droppableContainer: c, value } });
-  }
-  return near.sort((a, b) => a.data.value - b.data.value);
-};
 
 export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const { t } = useTranslation();
@@ -264,7 +189,7 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   // ---- drag and drop -----------------------------------------------------------------------
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+    useSensor(KeyboardSensor, { coordinateGetter: keyboardCoordinates }),
   );
   const onDragStart = useCallback((e: DragStartEvent) => {
     const data = e.active.data.current as { from: string; type?: string } | undefined;
@@ -276,12 +201,19 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   }, [doc, t]);
   const onDragEnd = useCallback((e: DragEndEvent) => {
     setDragging(null);
-    const { active, over } = e;
-    if (!over) return;
+    const { active } = e;
+    // Where it lands: the canvas collision's target (dropTarget.ts); null when dropped off the canvas.
+    const target = targetOf(e.collisions);
+    if (!target) return;
     const data = active.data.current as { from: string; type?: FieldType } | undefined;
-    if (data?.from === 'palette') addField(data.type!, over.id === 'canvas' ? null : String(over.id));
-    else if (over.id !== 'canvas' && active.id !== over.id) moveField(String(active.id), String(over.id));
+    if (data?.from === 'palette') addField(data.type!, target === 'end' ? null : target.id);
+    else {
+      const lv = liveOf(docRef.current);
+      const to = target === 'end' ? lv[lv.length - 1]?.id : target.id;
+      if (to && to !== active.id) moveField(String(active.id), to);
+    }
   }, [addField, moveField]);
+  const onDragCancel = useCallback(() => setDragging(null), []);
 
   // ---- server ------------------------------------------------------------------------------
   /** Saves the draft; true when the server took it. 422s go onto the fields they name. */
@@ -373,35 +305,39 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
       {errors.form.length > 0 && (
         <Alert type="error" showIcon style={{ marginBottom: 12 }} title={errors.form.map((e) => `${e.path}: ${e.message}`).join('；')} data-testid="form-errors" />
       )}
-      <DndContext sensors={sensors} collisionDetection={collision} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragging(null)}>
-        <div className="fwd-designer">
+      <div className="fwd-designer">
+        {/* Only the palette, the canvas and the overlay inside the DndContext: its contexts change on
+            every pointer move of a drag, and React then walks every component under it looking for
+            readers, so the side panel stays outside. DndContext adds no element: these are still the
+            grid's cells (the overlay is position: fixed, out of the grid's flow). */}
+        <DndContext sensors={sensors} collisionDetection={collision} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={onDragCancel}>
           <Palette onAdd={addField} />
           <div>
             <Canvas fields={live} selectedId={selectedId} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
             <DeletedFields fields={deleted} onRestore={restoreField} onPurge={purgeField} />
           </div>
-          <div className="fwd-side">
-            <Tabs
-              activeKey={sideTab}
-              onChange={setSideTab}
-              size="small"
-              items={[
-                {
-                  key: 'field', label: t('tab.field'),
-                  children: selected
-                    ? <FieldProperties key={selected.id} field={selected} doc={doc} published={published?.fields.find((f) => f.id === selected.id)} forms={forms} errors={errors.byField.get(selected.id) ?? NONE} onUpdate={updateSelected} onDelete={removeField} />
-                    : <Empty description={t('selectField')} />,
-                },
-                { key: 'form', label: t('tab.form'), children: <FormSettings doc={doc} errors={errors.form} onChange={apply} /> },
-                { key: 'preview', label: <span data-testid="tab-preview">{t('tab.preview')}</span>, children: sideTab === 'preview' ? <Preview doc={doc} /> : null },
-              ]}
-            />
-          </div>
+          <DragOverlay dropAnimation={null}>
+            {dragging && <div className="fwd-overlay">{fieldIcon(dragging.type)} {dragging.label}</div>}
+          </DragOverlay>
+        </DndContext>
+        <div className="fwd-side">
+          <Tabs
+            activeKey={sideTab}
+            onChange={setSideTab}
+            size="small"
+            items={[
+              {
+                key: 'field', label: t('tab.field'),
+                children: selected
+                  ? <FieldProperties key={selected.id} field={selected} doc={doc} published={published?.fields.find((f) => f.id === selected.id)} forms={forms} errors={errors.byField.get(selected.id) ?? NONE} onUpdate={updateSelected} onDelete={removeField} />
+                  : <Empty description={t('selectField')} />,
+              },
+              { key: 'form', label: t('tab.form'), children: <FormSettings doc={doc} errors={errors.form} onChange={apply} /> },
+              { key: 'preview', label: <span data-testid="tab-preview">{t('tab.preview')}</span>, children: sideTab === 'preview' ? <Preview doc={doc} /> : null },
+            ]}
+          />
         </div>
-        <DragOverlay dropAnimation={null}>
-          {dragging && <div className="fwd-overlay">{fieldIcon(dragging.type)} {dragging.label}</div>}
-        </DragOverlay>
-      </DndContext>
+      </div>
       <PublishDialog steps={plan} doc={doc} busy={publishing} error={publishError} onCancel={() => setPlan(null)} onConfirm={(c, n) => void confirmPublish(c, n)} />
       <RevisionsDrawer formKey={formKey} open={revisionsOpen} onClose={() => setRevisionsOpen(false)} onRolledBack={() => void load()} />
     </div>
