@@ -45,13 +45,17 @@ export const Canvas = memo(function Canvas({ fields, selectedId, errors, onSelec
     </div>
   ), [fields, selectedId, draggingId, errors, onSelect, onDelete]);
   const target = active ? targetOf(collisions) : null;
-  let marker: CSSProperties = { display: 'none' };
+  // The marker is a compositor layer of its own (app.css) moved and sized by its transform and
+  // shown by its opacity: values the compositor changes without repainting anything. Moved by
+  // left/top/width, or shown by display, it made Chromium repaint the whole canvas each time the
+  // card under the pointer changed (the frames over 16 ms left after dnd-kit's re-renders).
+  let marker: CSSProperties = active ? { opacity: 0 } : { display: 'none' };
   let markerSide = '';
   if (target && target !== 'end' && target.id !== draggingId) {
     const data = active!.data.current as CardDragData | { from: 'palette' } | undefined;
     const after = data?.from === 'canvas' && data.index < target.index;
     const b = markerBoxOf(droppableRects, target.box);
-    marker = { transform: `translate(${b.left}px, ${after ? b.top + b.height - 3 : b.top}px)`, width: b.width };
+    marker = { transform: `translate(${b.left}px, ${after ? b.top + b.height - 3 : b.top}px) scaleX(${b.width})` };
     markerSide = after ? 'after' : 'before';
   }
   return (
