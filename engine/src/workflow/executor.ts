@@ -18,6 +18,8 @@ export interface InstanceRow {
   status: string;
   started_by: number | null;
   context: Record<string, unknown>;
+  started_at?: string;
+  ended_at?: string | null;
 }
 
 export interface TokenRow {

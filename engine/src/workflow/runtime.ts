@@ -76,6 +76,11 @@ function instanceRow(r: any): InstanceRow {
   return { ...r, id: Number(r.id), revision: Number(r.revision), record_id: r.record_id == null ? null : Number(r.record_id), context: parse(r.context) };
 }
 
+const TOKEN_COLUMNS = ['id', 'instance_id', 'node_id', 'status', 'fork_id', 'state', 'created_at'] as const;
+function tokenRow(r: any): TokenRow {
+  return { ...r, id: Number(r.id), instance_id: Number(r.instance_id), fork_id: r.fork_id == null ? null : Number(r.fork_id), state: parse(r.state) };
+}
+
 /** Node types that never look at the subject record: their context does not read it. */
 const RECORDLESS_NODES = new Set(['start', 'end', 'parallel', 'join']);
 
@@ -145,7 +150,7 @@ export class WorkflowRuntime {
     const id = Number(typeof first === 'object' ? (first as any).id : first);
     const start = wf.def.nodes.find((n) => n.type === 'start');
     if (!start) throw new AppError('validation', msg('流程没有开始节点', 'The workflow has no start node'));
-    await trx('fw_wf_history').insert({ instance_id: id, at, node_id: start.id, actor: opts.by, action: 'started' });
+    this.addHistory(trx, { instance_id: id, at, node_id: start.id, actor: opts.by, action: 'started' });
     const tokenId = await this.insertToken(trx, id, start.id, null);
     await this.advance(trx, id, tokenId);
     return id;
@@ -188,6 +193,24 @@ export class WorkflowRuntime {
     perTransaction(this.instancesIn, trx, () => new Map()).set(id, instanceRow(r));
   }
 
+  /**
+   * History rows of a transaction not written yet: every step adds its own, and advance() writes
+   * them in one statement when it stops (in the order they happened; nothing in a transaction
+   * reads the history back).
+   */
+  private readonly historyIn = new WeakMap<object, Array<Record<string, unknown>>>();
+
+  private addHistory(trx: Knex, row: { instance_id: number; at: string; node_id: string | null; actor: number | null; action: string; comment?: string | null; detail?: string | null }): void {
+    perTransaction(this.historyIn, trx, () => []).push({ comment: null, detail: null, ...row });
+  }
+
+  private async writeHistory(trx: Knex): Promise<void> {
+    const rows = this.historyIn.get(trx);
+    if (!rows?.length) return;
+    this.historyIn.delete(trx);
+    await trx('fw_wf_history').insert(rows);
+  }
+
   /** Tokens whose state a step set and that is not written yet (advance writes it). */
   private readonly dirtyState = new WeakSet<TokenRow>();
 
@@ -226,7 +249,7 @@ export class WorkflowRuntime {
   private async loadToken(trx: Knex, id: number): Promise<TokenRow> {
     const r = await trx('fw_wf_tokens').where({ id }).first();
     if (!r) throw new Error(`no token ${id}`);
-    return { ...r, id: Number(r.id), instance_id: Number(r.instance_id), fork_id: r.fork_id == null ? null : Number(r.fork_id), state: parse(r.state) };
+    return tokenRow(r);
   }
 
   private async context(trx: Knex.Transaction, instance: InstanceRow, token: TokenRow, def: WorkflowDef): Promise<NodeContext> {
@@ -251,7 +274,7 @@ export class WorkflowRuntime {
         this.dirtyState.add(token);
       },
       history: async (e) => {
-        await trx('fw_wf_history').insert({
+        this.addHistory(trx, {
           instance_id: instance.id, at: nowIso(), node_id: node.id, actor: e.actor ?? null, action: e.action,
           comment: e.comment ?? null, detail: e.detail === undefined ? null : JSON.stringify(e.detail),
         });
@@ -266,15 +289,23 @@ export class WorkflowRuntime {
     return ex;
   }
 
-  /** Run the token forward until every token waits or the instance ends. */
+  /** Run the token forward until every token waits or the instance ends; then write the history of it. */
   private async advance(
     trx: Knex.Transaction, instanceId: number, tokenId: number, first?: (ctx: NodeContext) => Promise<NodeOutcome>, firstToken?: TokenRow,
   ): Promise<void> {
-    const queue: Array<{ tokenId: number; step?: (ctx: NodeContext) => Promise<NodeOutcome>; token?: TokenRow }> = [{ tokenId, step: first, token: firstToken }];
+    await this.steps(trx, instanceId, tokenId, first, firstToken);
+    await this.writeHistory(trx);
+  }
+
+  private async steps(
+    trx: Knex.Transaction, instanceId: number, tokenId: number, first?: (ctx: NodeContext) => Promise<NodeOutcome>, firstToken?: TokenRow,
+  ): Promise<void> {
+    // `unsaved`: the token moved to an end node and that move is not written (finish writes it).
+    const queue: Array<{ tokenId: number; step?: (ctx: NodeContext) => Promise<NodeOutcome>; token?: TokenRow; unsaved?: boolean }> = [{ tokenId, step: first, token: firstToken }];
     let steps = 0;
     while (queue.length) {
       if (++steps > MAX_STEPS) throw new Error(`workflow instance ${instanceId} ran more than ${MAX_STEPS} steps without waiting`);
-      const { tokenId: tid, step, token: carried } = queue.shift()!;
+      const { tokenId: tid, step, token: carried, unsaved } = queue.shift()!;
       const instance = await this.instanceIn(trx, instanceId);
       if (instance.status !== 'running') return;
       // A token this loop just moved is carried over as it was written; others are read.
@@ -293,8 +324,7 @@ export class WorkflowRuntime {
         continue;
       }
       if ('end' in outcome) {
-        if ('state' in stateWrite) await trx('fw_wf_tokens').where({ id: tid }).update(stateWrite);
-        await this.finish(trx, instance, def, outcome.end, ctx.node.id);
+        await this.finish(trx, instance, def, outcome.end, ctx.node.id, { token: ctx.token, write: { ...(unsaved ? { node_id: ctx.token.node_id } : {}), ...stateWrite } });
         return;
       }
       if ('goto' in outcome) {
@@ -315,12 +345,17 @@ export class WorkflowRuntime {
       const edge = edges.find((e) => (e.branch ?? undefined) === branch) ?? (branch === undefined ? edges[0] : undefined);
       if (!edge) {
         // A branch left without an edge on purpose (a rejection with nowhere to go, a condition's else) ends the run.
-        if ('state' in stateWrite) await trx('fw_wf_tokens').where({ id: tid }).update(stateWrite);
-        await this.finish(trx, instance, def, branch === 'rejected' ? 'rejected' : 'completed', ctx.node.id);
+        await this.finish(trx, instance, def, branch === 'rejected' ? 'rejected' : 'completed', ctx.node.id, { token: ctx.token, write: stateWrite });
         return;
       }
+      const moved: TokenRow = { ...token, node_id: edge.target, status: 'active', state: {} };
+      // To an end node: the move is written with the end (one statement instead of two).
+      if (def.nodes.find((n) => n.id === edge.target)?.type === 'end') {
+        queue.push({ tokenId: tid, token: moved, unsaved: true });
+        continue;
+      }
       await trx('fw_wf_tokens').where({ id: tid }).update({ node_id: edge.target, status: 'active', state: JSON.stringify({}) });
-      queue.push({ tokenId: tid, token: { ...token, node_id: edge.target, status: 'active', state: {} } });
+      queue.push({ tokenId: tid, token: moved });
     }
   }
 
@@ -339,13 +374,28 @@ export class WorkflowRuntime {
     return { wait: true };
   }
 
-  private async finish(trx: Knex.Transaction, instance: InstanceRow, def: WorkflowDef, status: InstanceStatus, nodeId: string): Promise<void> {
+  /**
+   * End the instance: every live token done, open tasks cancelled. `by`: the token that ended it,
+   * with what of it is not written yet (its last move, its state).
+   */
+  private async finish(
+    trx: Knex.Transaction, instance: InstanceRow, def: WorkflowDef, status: InstanceStatus, nodeId: string,
+    by?: { token: TokenRow; write: Record<string, unknown> },
+  ): Promise<void> {
     const at = nowIso();
     await trx('fw_wf_instances').where({ id: instance.id, status: 'running' }).update({ status, ended_at: at });
     instance.status = status;
-    await trx('fw_wf_tokens').where({ instance_id: instance.id }).whereIn('status', ['active', 'waiting', 'forked']).update({ status: 'done' });
+    instance.ended_at = at;
+    if (by && by.token.fork_id == null) {
+      // The root token moving is never forked (its branches all ended at the join before it went
+      // on): it is the only live token of the instance.
+      await trx('fw_wf_tokens').where({ id: by.token.id }).update({ ...by.write, status: 'done' });
+    } else {
+      if (by && Object.keys(by.write).length) await trx('fw_wf_tokens').where({ id: by.token.id }).update(by.write);
+      await trx('fw_wf_tokens').where({ instance_id: instance.id }).whereIn('status', ['active', 'waiting', 'forked']).update({ status: 'done' });
+    }
     await trx('fw_wf_tasks').where({ instance_id: instance.id, status: 'open' }).update({ status: 'cancelled', done_at: at });
-    await trx('fw_wf_history').insert({ instance_id: instance.id, at, node_id: nodeId, actor: null, action: status });
+    this.addHistory(trx, { instance_id: instance.id, at, node_id: nodeId, actor: null, action: status });
     await trx('fw_outbox').insert({
       event: 'workflow.finished', form: instance.form, record_id: instance.record_id,
       payload: JSON.stringify({ workflow: def.key, instance: instance.id, status }),
@@ -353,9 +403,9 @@ export class WorkflowRuntime {
     });
   }
 
-  /** A waiting token's task was acted on or its job fired. */
-  async resume(trx: Knex.Transaction, tokenId: number, signal: NodeSignal): Promise<void> {
-    const first = await this.loadToken(trx, tokenId);
+  /** A waiting token's task was acted on or its job fired. `known`: the token as read in this transaction. */
+  async resume(trx: Knex.Transaction, tokenId: number, signal: NodeSignal, known?: TokenRow): Promise<void> {
+    const first = known ?? (await this.loadToken(trx, tokenId));
     // PostgreSQL: read it again, as it is now that the instance is ours — unless it already was
     // when it was read (a task's decision locks first). SQLite: nobody else writes.
     const token = (await this.lockInstance(trx, first.instance_id)) ? await this.loadToken(trx, tokenId) : first;
@@ -406,8 +456,9 @@ export class WorkflowRuntime {
         if (touched) throw conflict('已有人处理，不能撤回', 'Someone has already acted on it: it can no longer be withdrawn');
       }
       const def = await this.definition(trx, instance.workflow, instance.revision);
-      await trx('fw_wf_history').insert({ instance_id: instanceId, at: nowIso(), node_id: null, actor: actor.userId, action: 'withdraw' });
+      this.addHistory(trx, { instance_id: instanceId, at: nowIso(), node_id: null, actor: actor.userId, action: 'withdraw' });
       await this.finish(trx, instance, def, 'cancelled', 'withdraw');
+      await this.writeHistory(trx);
     });
     return this.instanceView(this.db.knex, instanceId);
   }
@@ -429,12 +480,15 @@ export class WorkflowRuntime {
       throw new AppError('validation', msg('字段不合法', 'Invalid fields'), { fields: { fields: [msg('必须是对象', 'Must be an object')] } });
     }
     const action = body.action;
-    const instanceId = await this.db.knex.transaction(async (trx) => {
+    const done = await this.db.knex.transaction(async (trx) => {
       // One state change of an instance at a time (several engine processes): PostgreSQL locks the
       // task's instance (reading it, for the steps to come) before reading the task — so a decision
       // that committed meanwhile is seen to have closed it. SQLite's one writer serialises anyway.
       if (this.db.dialect === 'pg') await this.lockInstanceOfTask(trx, taskId);
-      const row = await trx('fw_wf_tasks').where({ id: taskId }).first();
+      // The task with its token (read after the lock: as they are now).
+      const joined = await trx('fw_wf_tasks as t').leftJoin('fw_wf_tokens as k', 'k.id', 't.token_id').where('t.id', taskId)
+        .first('t.*', ...TOKEN_COLUMNS.map((c) => `k.${c} as k__${c}`));
+      const row = joined && Object.fromEntries(Object.entries(joined).filter(([k]) => !k.startsWith('k__')));
       if (!row || (Number(row.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
       const task = taskView(row);
       if (task.status !== 'open') throw conflict('任务已处理', 'The task is no longer open');
@@ -446,26 +500,28 @@ export class WorkflowRuntime {
         throw new AppError('validation', msg('请填写意见', 'A comment is required'), { fields: { comment: [msg('必填', 'Required')] } });
       }
       const at = nowIso();
-      const n = await trx('fw_wf_tasks').where({ id: taskId, status: 'open' }).update({
-        status: 'done', action, comment: (body.comment as string | undefined) ?? null, done_at: at, done_by: actor.userId,
-      });
+      const decision = { status: 'done', action, comment: (body.comment as string | undefined) ?? null, done_at: at, done_by: actor.userId };
+      const n = await trx('fw_wf_tasks').where({ id: taskId, status: 'open' }).update(decision);
       if (n !== 1) throw conflict('任务已处理', 'The task is no longer open');
+      let token = joined.k__id == null ? undefined : tokenRow(Object.fromEntries(TOKEN_COLUMNS.map((c) => [c, joined[`k__${c}`]])));
       if (body.fields && Object.keys(body.fields as object).length && task.form && task.recordId != null) {
         const allowed = new Set(task.editableFields);
         const bad = Object.keys(body.fields as object).filter((k) => !allowed.has(k));
         if (bad.length) throw forbidden('这些字段不允许审批人修改', `The approver may not edit: ${bad.join(', ')}`);
         await this.services.updateRecord(trx, task.form, task.recordId, body.fields as Record<string, unknown>);
+        token = undefined; // read again: the record's change may have moved it
       }
       const signal: TaskSignal = {
         kind: 'task', taskId, action, actor, comment: body.comment as string | undefined, to: body.to as number | string | undefined,
         position: body.position as 'before' | 'after' | undefined,
         fields: body.fields as Record<string, unknown> | undefined,
       };
-      await this.resume(trx, Number(row.token_id), signal);
-      return task.instance;
+      await this.resume(trx, Number(row.token_id), signal, token);
+      // The answer, from what this transaction knows: the task as decided (nothing after the
+      // decision writes it: later steps touch only open tasks), the instance row as the steps left it.
+      return { task: taskView({ ...row, ...decision }), instance: this.instancesIn.get(trx)?.get(task.instance) };
     });
-    const [taskRow, instance] = await Promise.all([this.db.knex('fw_wf_tasks').where({ id: taskId }).first(), this.instanceView(this.db.knex, instanceId)]);
-    return { task: taskView(taskRow), instance };
+    return { task: done.task, instance: await this.instanceView(this.db.knex, done.task.instance, done.instance) };
   }
 
   async inbox(actor: Actor, status: 'open' | 'done' | 'cc'): Promise<TaskView[]> {
@@ -493,10 +549,11 @@ export class WorkflowRuntime {
     for (const t of tasks) t.recordTitle = t.form && t.recordId != null ? titles.get(`${t.form}:${t.recordId}`) ?? null : null;
   }
 
-  async instanceView(trx: Knex, id: number): Promise<InstanceView> {
-    // Three reads at once (PostgreSQL's pool runs them side by side; SQLite queues them).
+  /** An instance, its current nodes and its history; `known`: its row as already read. */
+  async instanceView(trx: Knex, id: number, known?: InstanceRow): Promise<InstanceView> {
+    // The reads at once (PostgreSQL's pool runs them side by side; SQLite queues them).
     const [i, tokens, history] = await Promise.all([
-      this.loadInstance(trx, id),
+      known ?? this.loadInstance(trx, id),
       trx('fw_wf_tokens').where({ instance_id: id }).whereIn('status', ['active', 'waiting']).select('node_id'),
       trx('fw_wf_history as h').leftJoin('fw_users as u', 'u.id', 'h.actor').where('h.instance_id', id).orderBy('h.id').select('h.*', 'u.display_name as actor_name'),
     ]);
