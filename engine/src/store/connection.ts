@@ -7,6 +7,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { SqliteClient } from './sqlite-client.js';
+import { PgClient } from './pg-client.js';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -98,7 +99,7 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
     }
   }
   const knex = knexFactory({
-    client: 'pg',
+    client: PgClient as any,
     connection: url,
     searchPath: schema ? [schema] : undefined,
     pool: { min: 0, max: opts.poolMax ?? 10 },
@@ -116,7 +117,7 @@ export async function openDb(url: string, opts: OpenOptions = {}): Promise<Db> {
 export function openAsyncCommitPool(db: Db, max: number): Knex {
   if (db.dialect !== 'pg') throw new Error('only PostgreSQL has asynchronous commits');
   return knexFactory({
-    client: 'pg',
+    client: PgClient as any,
     connection: db.url,
     searchPath: db.schema ? [db.schema] : undefined,
     pool: {
