@@ -38,13 +38,14 @@ export const Canvas = memo(function Canvas({ fields, selectedId, errors, onSelec
         return (
           <Fragment key={f.id}>
             {heading && <div className="fwd-section" data-testid={`section-${section}`}>{section}</div>}
-            <FieldCard field={f} index={i} selected={f.id === selectedId} dragging={f.id === draggingId} errors={errors.get(f.id) ?? NO_ERRORS} onSelect={onSelect} onDelete={onDelete} />
+            <FieldCard field={f} selected={f.id === selectedId} dragging={f.id === draggingId} errors={errors.get(f.id) ?? NO_ERRORS} onSelect={onSelect} onDelete={onDelete} />
           </Fragment>
         );
       })}
     </div>
   ), [fields, selectedId, draggingId, errors, onSelect, onDelete]);
   const target = active ? targetOf(collisions) : null;
+  const draggedIndex = useMemo(() => (draggingId == null ? -1 : fields.findIndex((f) => f.id === draggingId)), [fields, draggingId]);
   // The marker is a compositor layer of its own (app.css) moved and sized by its transform and
   // shown by its opacity: values the compositor changes without repainting anything. Moved by
   // left/top/width, or shown by display, it made Chromium repaint the whole canvas each time the
@@ -53,7 +54,7 @@ export const Canvas = memo(function Canvas({ fields, selectedId, errors, onSelec
   let markerSide = '';
   if (target && target !== 'end' && target.id !== draggingId) {
     const data = active!.data.current as CardDragData | { from: 'palette' } | undefined;
-    const after = data?.from === 'canvas' && data.index < target.index;
+    const after = data?.from === 'canvas' && draggedIndex >= 0 && draggedIndex < target.index;
     const b = markerBoxOf(droppableRects, target.box);
     marker = { transform: `translate(${b.left}px, ${after ? b.top + b.height - 3 : b.top}px) scaleX(${b.width})` };
     markerSide = after ? 'after' : 'before';

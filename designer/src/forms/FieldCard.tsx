@@ -6,8 +6,6 @@ import { FieldCardBody } from './FieldCardBody';
 
 interface Props {
   field: FieldDef;
-  /** Position among the live fields: tells which side of a card a dragged card lands (dropTarget.ts). */
-  index: number;
   selected: boolean;
   /** This card is the one being dragged (dimmed in place while the DragOverlay follows the pointer). */
   dragging: boolean;
@@ -17,7 +15,9 @@ interface Props {
 }
 
 /** What a canvas card carries for the drag handlers (FormDesigner) and the drop marker. */
-export interface CardDragData { from: 'canvas'; index: number }
+export interface CardDragData { from: 'canvas' }
+
+const CARD_DATA: CardDragData = { from: 'canvas' };
 
 // Stable for every card: a drag handle's icon never changes.
 const HANDLE_ICON = <HolderOutlined />;
@@ -30,8 +30,8 @@ const spanOf = (f: FieldDef) => Math.min(24, Math.max(1, f.ui?.span ?? 24));
  * only these 200 small components re-render, not the cards around them. The card's own element
  * is the draggable node (its rect places the DragOverlay when the drag starts).
  */
-const CardHandle = memo(function CardHandle({ id, fieldKey, index }: { id: string; fieldKey: string; index: number }) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef } = useDraggable({ id, data: { from: 'canvas', index } satisfies CardDragData });
+const CardHandle = memo(function CardHandle({ id, fieldKey }: { id: string; fieldKey: string }) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef } = useDraggable({ id, data: CARD_DATA });
   const ref = useCallback((el: HTMLElement | null) => {
     setActivatorNodeRef(el);
     setNodeRef(el?.closest<HTMLElement>('.fwd-card') ?? null);
@@ -48,11 +48,12 @@ const CardHandle = memo(function CardHandle({ id, fieldKey, index }: { id: strin
  * dragged card stays in place, dimmed, the DragOverlay follows the pointer, and one marker on the
  * canvas shows where the field will land (a line before the card under the pointer, or after it
  * when a canvas card is dragged down: `arrayMove` semantics, as FormDesigner's `moveField`
- * applies). Cards are not droppables (dropTarget.ts says why); a card re-renders only when its
- * own props change, and its body (memoised apart) only when its field changes.
+ * applies). Cards are not droppables (dropTarget.ts says why) and do not know their position, so
+ * a card re-renders only when its own field, selection, errors or dragged state change (not when
+ * a drop moves the cards around it), and its body (memoised apart) only when its field changes.
  */
 export const FieldCard = memo(function FieldCard(p: Props) {
-  const { field, index } = p;
+  const { field } = p;
   const { onSelect } = p;
   const select = useCallback(() => onSelect(field.id), [onSelect, field.id]);
   return (
@@ -64,7 +65,7 @@ export const FieldCard = memo(function FieldCard(p: Props) {
       onClick={select}
     >
       <div className="fwd-card-head">
-        <CardHandle id={field.id} fieldKey={field.key} index={index} />
+        <CardHandle id={field.id} fieldKey={field.key} />
         <FieldCardBody field={field} errors={p.errors} onDelete={p.onDelete} />
       </div>
     </div>

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Badge, Button, Empty, Space, Spin, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { ArrowLeftOutlined, CloudUploadOutlined, HistoryOutlined, RedoOutlined, SaveOutlined, UndoOutlined } from '@ant-design/icons';
-import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useSensor, useSensors, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
+import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useDndContext, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { arrayMove } from '@dnd-kit/sortable';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, get } from '../api';
@@ -31,6 +31,23 @@ import { useUnsavedGuard, useUndoKeys } from '../useEditorGuards';
 const EMPTY_DOC: FormDef = { key: '', label: '', fields: [] };
 const NO_ERRORS: PlacedErrors = { byField: new Map(), form: [] };
 const NONE: Array<{ path: string; message: string }> = [];
+
+/**
+ * What follows the pointer during a drag: the field type (from the palette) or the field's label.
+ * It reads the dragged item from dnd-kit's context rather than from state of the page, so starting
+ * and ending a drag re-render this and not the whole designer.
+ */
+function DragPreview({ fields }: { fields: FieldDef[] }) {
+  const { t } = useTranslation();
+  const { active } = useDndContext();
+  const data = active?.data.current as { from: string; type?: FieldType } | undefined;
+  const activeId = active?.id ?? null;
+  const field = useMemo(() => (activeId == null ? undefined : fields.find((f) => f.id === activeId)), [fields, activeId]);
+  let content = null;
+  if (data?.from === 'palette' && data.type) content = <div className="fwd-overlay">{fieldIcon(data.type)} {t(`type.${data.type}`)}</div>;
+  else if (field) content = <div className="fwd-overlay">{fieldIcon(field.type)} {label(field.label, field.key)}</div>;
+  return <DragOverlay dropAnimation={null}>{content}</DragOverlay>;
+}
 
 export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const { t } = useTranslation();
@@ -56,7 +73,6 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
   const [publishing, setPublishing] = useState(false);
   const [publishError, setPublishError] = useState<string | null>(null);
   const [revisionsOpen, setRevisionsOpen] = useState(false);
-  const [dragging, setDragging] = useState<{ label: string; type: string; id: string | null } | null>(null);
   const base = `/api/meta/forms/${encodeURIComponent(formKey)}`;
 
   const refreshSummary = useCallback(async () => {
@@ -191,16 +207,7 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
     useSensor(KeyboardSensor, { coordinateGetter: keyboardCoordinates }),
   );
-  const onDragStart = useCallback((e: DragStartEvent) => {
-    const data = e.active.data.current as { from: string; type?: string } | undefined;
-    if (data?.from === 'palette') setDragging({ label: t(`type.${data.type}`), type: data.type!, id: null });
-    else {
-      const f = doc.fields.find((x) => x.id === e.active.id);
-      if (f) setDragging({ label: label(f.label, f.key), type: f.type, id: f.id });
-    }
-  }, [doc, t]);
   const onDragEnd = useCallback((e: DragEndEvent) => {
-    setDragging(null);
     const { active } = e;
     // Where it lands: the canvas collision's target (dropTarget.ts); null when dropped off the canvas.
     const target = targetOf(e.collisions);
@@ -213,7 +220,6 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
       if (to && to !== active.id) moveField(String(active.id), to);
     }
   }, [addField, moveField]);
-  const onDragCancel = useCallback(() => setDragging(null), []);
 
   // ---- server ------------------------------------------------------------------------------
   /** Saves the draft; true when the server took it. 422s go onto the fields they name. */
@@ -310,15 +316,13 @@ export default function FormDesignerPage({ form: formKey }: { form: string }) {
             every pointer move of a drag, and React then walks every component under it looking for
             readers, so the side panel stays outside. DndContext adds no element: these are still the
             grid's cells (the overlay is position: fixed, out of the grid's flow). */}
-        <DndContext sensors={sensors} collisionDetection={collision} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={onDragCancel}>
+        <DndContext sensors={sensors} collisionDetection={collision} onDragEnd={onDragEnd}>
           <Palette onAdd={addField} />
           <div>
             <Canvas fields={live} selectedId={selectedId} errors={errors.byField} onSelect={selectField} onDelete={removeField} />
             <DeletedFields fields={deleted} onRestore={restoreField} onPurge={purgeField} />
           </div>
-          <DragOverlay dropAnimation={null}>
-            {dragging && <div className="fwd-overlay">{fieldIcon(dragging.type)} {dragging.label}</div>}
-          </DragOverlay>
+          <DragPreview fields={live} />
         </DndContext>
         <div className="fwd-side">
           <Tabs
