@@ -211,6 +211,13 @@ export class WorkflowRuntime {
     await trx('fw_wf_history').insert(rows);
   }
 
+  /**
+   * Instances known, in a transaction, to have no open task: a decision on the only open task of
+   * its instance puts it here; opening a task takes it out. Closing tasks then has nothing to
+   * close and is skipped (cancelOpenTasks, finish).
+   */
+  private readonly noOpenTasksIn = new WeakMap<object, Set<number>>();
+
   /** Tokens whose state a step set and that is not written yet (advance writes it). */
   private readonly dirtyState = new WeakSet<TokenRow>();
 
@@ -394,7 +401,7 @@ export class WorkflowRuntime {
       if (by && Object.keys(by.write).length) await trx('fw_wf_tokens').where({ id: by.token.id }).update(by.write);
       await trx('fw_wf_tokens').where({ instance_id: instance.id }).whereIn('status', ['active', 'waiting', 'forked']).update({ status: 'done' });
     }
-    await trx('fw_wf_tasks').where({ instance_id: instance.id, status: 'open' }).update({ status: 'cancelled', done_at: at });
+    if (!this.noOpenTasksIn.get(trx)?.has(instance.id)) await trx('fw_wf_tasks').where({ instance_id: instance.id, status: 'open' }).update({ status: 'cancelled', done_at: at });
     this.addHistory(trx, { instance_id: instance.id, at, node_id: nodeId, actor: null, action: status });
     await trx('fw_outbox').insert({
       event: 'workflow.finished', form: instance.form, record_id: instance.record_id,
@@ -485,9 +492,13 @@ export class WorkflowRuntime {
       // task's instance (reading it, for the steps to come) before reading the task — so a decision
       // that committed meanwhile is seen to have closed it. SQLite's one writer serialises anyway.
       if (this.db.dialect === 'pg') await this.lockInstanceOfTask(trx, taskId);
-      // The task with its token (read after the lock: as they are now).
+      // The task with its token, and whether its instance has any other open task (read after
+      // the lock: as they are now).
       const joined = await trx('fw_wf_tasks as t').leftJoin('fw_wf_tokens as k', 'k.id', 't.token_id').where('t.id', taskId)
-        .first('t.*', ...TOKEN_COLUMNS.map((c) => `k.${c} as k__${c}`));
+        .first('t.*', ...TOKEN_COLUMNS.map((c) => `k.${c} as k__${c}`), trx.raw(
+          '(select count(*) from ?? as ?? where ?? = ?? and ?? = ? and ?? <> ??) as ??',
+          ['fw_wf_tasks', 'o', 'o.instance_id', 't.instance_id', 'o.status', 'open', 'o.id', 't.id', 'k__open_others'],
+        ));
       const row = joined && Object.fromEntries(Object.entries(joined).filter(([k]) => !k.startsWith('k__')));
       if (!row || (Number(row.assignee) !== actor.userId && !actor.isAdmin)) throw notFound('任务不存在', `No task ${taskId}`);
       const task = taskView(row);
@@ -503,6 +514,7 @@ export class WorkflowRuntime {
       const decision = { status: 'done', action, comment: (body.comment as string | undefined) ?? null, done_at: at, done_by: actor.userId };
       const n = await trx('fw_wf_tasks').where({ id: taskId, status: 'open' }).update(decision);
       if (n !== 1) throw conflict('任务已处理', 'The task is no longer open');
+      if (Number(joined.k__open_others) === 0) perTransaction(this.noOpenTasksIn, trx, () => new Set()).add(task.instance);
       let token = joined.k__id == null ? undefined : tokenRow(Object.fromEntries(TOKEN_COLUMNS.map((c) => [c, joined[`k__${c}`]])));
       if (body.fields && Object.keys(body.fields as object).length && task.form && task.recordId != null) {
         const allowed = new Set(task.editableFields);
@@ -600,6 +612,7 @@ export class WorkflowRuntime {
     const records = this.records;
     return {
       openTask: async (ctx, t) => {
+        this.noOpenTasksIn.get(ctx.trx)?.delete(ctx.instance.id);
         const res = await ctx.trx('fw_wf_tasks').insert({
           instance_id: ctx.instance.id, token_id: ctx.token.id, node_id: ctx.node.id, workflow: ctx.def.key,
           form: ctx.instance.form, record_id: ctx.instance.record_id, assignee: t.assignee, status: 'open',
@@ -611,6 +624,7 @@ export class WorkflowRuntime {
         return Number(typeof r === 'object' ? (r as any).id : r);
       },
       cancelOpenTasks: async (ctx, exceptTaskId) => {
+        if (this.noOpenTasksIn.get(ctx.trx)?.has(ctx.instance.id)) return;
         const q = ctx.trx('fw_wf_tasks').where({ token_id: ctx.token.id, status: 'open' }).whereNot({ kind: 'cc' });
         if (exceptTaskId != null) q.whereNot({ id: exceptTaskId });
         await q.update({ status: 'cancelled', done_at: nowIso() });

@@ -104,6 +104,34 @@ describe.each(DIALECTS)('workflow runtime on %s', (dialect) => {
     await expect(complete('m1', task.id, { action: 'approve' })).rejects.toSatisfy((e: unknown) => (e as AppError).code === 'conflict');
   });
 
+  it('closes no tasks when the decided one was the only open task; closes the rest when it was not', async () => {
+    await publishWf(approvalFlow('single_flow', { mode: 'any', assignees: [{ type: 'user', users: [users.m3!.userId!] }] }));
+    const closing: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      // a statement that closes tasks other than the one decided (cancelled, with no action)
+      if (/^update ["`]fw_wf_tasks["`] set ["`]status["`] = (\?|\$1), ["`]done_at/i.test(q.sql)) closing.push(q.sql);
+    };
+    t.db.knex.on('query', onQuery);
+    try {
+      const d = await newDeal('single_flow');
+      const task = (await tasksOf('m3')).find((x) => x.recordId === d.id)!;
+      closing.length = 0;
+      const r = await complete('m3', task.id, { action: 'approve' });
+      expect(r.instance.status).toBe('completed');
+      expect(closing).toEqual([]);
+      // Several approvers: the others' tasks are closed by the first decision, and the instance's at its end.
+      const d2 = await newDeal('any_flow');
+      const task2 = (await tasksOf('m1')).find((x) => x.recordId === d2.id)!;
+      closing.length = 0;
+      await complete('m1', task2.id, { action: 'approve' });
+      expect(closing.length).toBe(2);
+      expect((await tasksOf('m2')).filter((x) => x.recordId === d2.id)).toHaveLength(0);
+      expect(await t.db.knex('fw_wf_tasks').where({ record_id: d2.id, form: 'deal', status: 'open' })).toEqual([]);
+    } finally {
+      t.db.knex.off('query', onQuery);
+    }
+  });
+
   it('lets exactly one of two racing completions win', async () => {
     const d = await newDeal('any_flow');
     const task = (await tasksOf('m1')).find((x) => x.recordId === d.id)!;
